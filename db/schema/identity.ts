@@ -1,0 +1,94 @@
+// Tenants, people, their memberships and sessions.
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { createdAt, id, instant, tenantId, updatedAt } from './columns';
+
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const tenants = sqliteTable(
+  'tenants',
+  {
+    id: id(),
+    slug: text().notNull(),
+    name: text().notNull(),
+    locale: text().notNull(),
+    currency: text().notNull(),
+    timezone: text().notNull(),
+    fiscalYearStartMonth: integer().notNull().default(1),
+    templateId: text().notNull(),
+    membersSeeOwnOnly: integer({ mode: 'boolean' }).notNull().default(false),
+    lastSnapshotDate: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('tenants_slug_uq').on(t.slug)],
+);
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: id(),
+    // Stored lower-cased and trimmed; unique across the whole service.
+    email: text().notNull(),
+    name: text().notNull(),
+    // Null for sample teammates created by templates: they cannot log in.
+    passwordHash: text(),
+    locale: text().notNull(),
+    passwordChangedAt: instant(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_uq').on(t.email)],
+);
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    tenantId: tenantId(),
+    userId: text().notNull(),
+    role: text({ enum: ROLES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+// Lucia's current design: the token is `${id}.${secret}`; only SHA-256(secret) is stored.
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: id(),
+    // Hex SHA-256 of the token's secret.
+    secretHash: text().notNull(),
+    userId: text().notNull(),
+    createdAt: createdAt(),
+    lastVerifiedAt: integer().notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    email: text().notNull(),
+    role: text({ enum: ROLES }).notNull(),
+    tokenHash: text().notNull(),
+    invitedBy: text().notNull(),
+    expiresAt: integer().notNull(),
+    acceptedAt: instant(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('invitations_tenant_idx').on(t.tenantId, t.createdAt),
+    uniqueIndex('invitations_token_uq').on(t.tokenHash),
+  ],
+);
+
+// Login throttling must survive isolates, so counters live in D1: one row per key
+// ("account:<email>" or "ip:<address>") and fixed window.
+export const loginAttempts = sqliteTable('login_attempts', {
+  key: text().primaryKey(),
+  windowStart: integer().notNull(),
+  failures: integer().notNull(),
+});

@@ -1,0 +1,132 @@
+// Opportunities (商机), their products and contacts, stage history and follow-ups (跟进).
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { createdAt, id, instant, tenantId, updatedAt } from './columns';
+
+export const OPPORTUNITY_STATUSES = ['open', 'won', 'lost'] as const;
+export type OpportunityStatus = (typeof OPPORTUNITY_STATUSES)[number];
+
+export const opportunities = sqliteTable(
+  'opportunities',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    pipelineId: text().notNull(),
+    stageId: text().notNull(),
+    title: text().notNull(),
+    accountId: text(),
+    primaryContactId: text(),
+    ownerId: text().notNull(),
+    typeId: text(),
+    sourceId: text(),
+    // Minor units of the tenant currency; null when not yet known.
+    amount: integer(),
+    // Calendar date YYYY-MM-DD in the tenant's timezone.
+    expectedCloseDate: text(),
+    // Overrides the stage's probability when set (0–100).
+    probabilityOverride: integer(),
+    needs: text(),
+    notes: text(),
+    status: text({ enum: OPPORTUNITY_STATUSES }).notNull().default('open'),
+    lostReasonId: text(),
+    closedAt: instant(),
+    // Fractional index key: a move rewrites only the moved row.
+    position: text().notNull(),
+    version: integer().notNull().default(1),
+    stageEnteredAt: integer().notNull(),
+    lastActivityAt: instant(),
+    nextActivityAt: instant(),
+    createdBy: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('opportunities_board_idx').on(t.tenantId, t.pipelineId, t.stageId, t.position),
+    index('opportunities_owner_idx').on(t.tenantId, t.ownerId, t.status),
+    index('opportunities_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
+    index('opportunities_account_idx').on(t.tenantId, t.accountId),
+  ],
+);
+
+export const opportunityContacts = sqliteTable(
+  'opportunity_contacts',
+  {
+    tenantId: tenantId(),
+    opportunityId: text().notNull(),
+    contactId: text().notNull(),
+    // e.g. decision maker, influencer, user (free text).
+    role: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.opportunityId, t.contactId] }),
+    index('opportunity_contacts_contact_idx').on(t.tenantId, t.contactId),
+  ],
+);
+
+export const opportunityProducts = sqliteTable(
+  'opportunity_products',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    opportunityId: text().notNull(),
+    productId: text().notNull(),
+    quantity: integer().notNull(),
+    // Minor units per unit.
+    unitPrice: integer().notNull(),
+  },
+  (t) => [
+    index('opportunity_products_opp_idx').on(t.tenantId, t.opportunityId),
+    index('opportunity_products_product_idx').on(t.tenantId, t.productId),
+  ],
+);
+
+export const stageChanges = sqliteTable(
+  'stage_changes',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    opportunityId: text().notNull(),
+    pipelineId: text().notNull(),
+    // Null when the opportunity was created (entered its first stage).
+    fromStageId: text(),
+    toStageId: text().notNull(),
+    changedAt: integer().notNull(),
+    changedBy: text().notNull(),
+    // The opportunity's amount at the time of the change.
+    amount: integer(),
+  },
+  (t) => [
+    index('stage_changes_opp_idx').on(t.tenantId, t.opportunityId, t.changedAt),
+    index('stage_changes_time_idx').on(t.tenantId, t.changedAt),
+  ],
+);
+
+export const ACTIVITY_METHODS = ['call', 'visit', 'meeting', 'email', 'wechat', 'other'] as const;
+export type ActivityMethod = (typeof ACTIVITY_METHODS)[number];
+
+// A follow-up plan has dueAt (+ expectedResult); a record has doneAt (+ outcome, feedback).
+// Completing a plan sets doneAt on the same row.
+export const activities = sqliteTable(
+  'activities',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    opportunityId: text().notNull(),
+    ownerId: text().notNull(),
+    method: text({ enum: ACTIVITY_METHODS }).notNull(),
+    subject: text().notNull(),
+    dueAt: instant(),
+    expectedResult: text(),
+    doneAt: instant(),
+    outcome: text(),
+    customerFeedback: text(),
+    version: integer().notNull().default(1),
+    createdBy: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('activities_opp_idx').on(t.tenantId, t.opportunityId, t.dueAt),
+    index('activities_owner_due_idx').on(t.tenantId, t.ownerId, t.dueAt),
+    index('activities_done_idx').on(t.tenantId, t.doneAt),
+  ],
+);

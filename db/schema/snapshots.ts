@@ -1,0 +1,38 @@
+// Nightly per-tenant snapshots, keyed so that re-runs upsert identical rows.
+import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { tenantId } from './columns';
+
+export const dailyStats = sqliteTable(
+  'daily_stats',
+  {
+    tenantId: tenantId(),
+    asOfDate: text().notNull(),
+    // '' for all pipelines together.
+    pipelineId: text().notNull(),
+    // 'total' | 'stage' | 'owner' | 'type' | 'source' | 'product' | …
+    dimension: text().notNull(),
+    dimensionKey: text().notNull(),
+    metrics: text({ mode: 'json' }).$type<Record<string, number | null>>().notNull(),
+    computedAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.asOfDate, t.pipelineId, t.dimension, t.dimensionKey] })],
+);
+
+export const forecasts = sqliteTable(
+  'forecasts',
+  {
+    tenantId: tenantId(),
+    asOfDate: text().notNull(),
+    pipelineId: text().notNull(),
+    // First day of the forecast period (month or fiscal quarter), and its kind.
+    periodStart: text().notNull(),
+    periodKind: text({ enum: ['month', 'quarter'] }).notNull(),
+    method: text({ enum: ['closed', 'weighted', 'calibrated'] }).notNull(),
+    low: integer(),
+    expected: integer().notNull(),
+    high: integer(),
+    details: text({ mode: 'json' }).$type<Record<string, unknown>>(),
+    computedAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.asOfDate, t.pipelineId, t.periodStart, t.periodKind, t.method] })],
+);

@@ -1,0 +1,21 @@
+// Unit, API, job and isolation tests all run inside workerd (the Workers runtime) with a real
+// local D1 and Queue, configured from wrangler.toml. Storage is isolated per test file.
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations('db/migrations');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+      }),
+    ],
+    test: {
+      include: ['test/{unit,api,jobs,isolation}/**/*.test.ts'],
+      setupFiles: ['./test/helpers/apply-migrations.ts'],
+      testTimeout: 30_000,
+    },
+  };
+});

@@ -1,0 +1,69 @@
+// The Hono app: one error body (problem+json), request ids, same-origin checks on mutations,
+// sessions, and the routers. Tenant routes live under /api/t/:tenant behind tenantScope().
+import { HTTPException } from 'hono/http-exception';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Context } from 'hono';
+import type { AppEnv, TenantEnv } from './env';
+import { ProblemError, notFound, problemBody } from './errors';
+import { requestContext, type ContextOptions } from './middleware/context';
+import { sameOrigin } from './middleware/same-origin';
+import { sessionReader } from './middleware/session';
+import { tenantScope } from './middleware/tenant';
+import { newRouter } from './openapi';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { templateRoutes } from './routes/templates';
+import { workspaceRoutes } from './routes/workspace';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+// D1 reports overload and transient failures with these phrases; the client may retry.
+const RETRYABLE_D1 = /D1_ERROR.*(overloaded|reset|timed out|Network connection lost|storage caused object to be reset)|Network connection lost/i;
+
+export function createApp(options: ContextOptions = {}) {
+  const tenantApp = newRouter<TenantEnv>().use('*', tenantScope()).route('/', workspaceRoutes);
+
+  const app = newRouter<AppEnv>();
+  app.use('/api/*', requestId());
+  app.use('/api/*', requestContext(options));
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ProblemError(413, 'body_too_large', 'Payload too large', 'The request body is larger than 1 MB.'); } }));
+  app.use('/api/*', sameOrigin());
+  app.use('/api/*', sessionReader());
+  const routes = app
+    .route('/api/health', healthRoutes)
+    .route('/api/templates', templateRoutes)
+    .route('/api/auth', authRoutes)
+    .route('/api/t/:tenant', tenantApp);
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Jihui API', version: '0.1.0', description: 'Multi-tenant CRM: opportunities, pipelines, follow-ups and forecasts.' },
+  });
+
+  app.notFound((c) => problemResponse(c, notFound()));
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error);
+    if (error instanceof HTTPException) {
+      // Hono's own errors (e.g. malformed JSON) carry safe, generic messages.
+      return problemResponse(c, new ProblemError(error.status, 'bad_request', 'Bad request', error.message || 'The request could not be read.'));
+    }
+    const message = String((error as Error)?.message ?? error);
+    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), path: c.req.path, message, stack: (error as Error)?.stack }));
+    if (RETRYABLE_D1.test(message)) {
+      c.header('Retry-After', '1');
+      return problemResponse(c, new ProblemError(503, 'temporarily_unavailable', 'Service unavailable', 'The database is busy. Please try again.'));
+    }
+    return problemResponse(c, new ProblemError(500, 'internal', 'Internal error', 'Something went wrong on our side. Nothing was saved.'));
+  });
+  return routes;
+}
+
+function problemResponse(c: Context, error: ProblemError) {
+  const body = problemBody(error, c.get('requestId') as string | undefined);
+  if (error.status === 429 && typeof error.extensions.retryAfter === 'number') c.header('Retry-After', String(error.extensions.retryAfter));
+  return c.body(JSON.stringify(body), error.status as 400, { 'Content-Type': 'application/problem+json' });
+}
+
+export const app = createApp();
+export type AppType = typeof app;

@@ -1,0 +1,29 @@
+import type { Role } from '../db/schema';
+import type { IdentityRepo, TenantRecord, UserRecord } from './repos/identity';
+import type { TenantRepos } from './repos/tenant';
+
+/** Variables every request has (set by middleware/context.ts). */
+export interface BaseVariables {
+  requestId: string;
+  identity: IdentityRepo;
+  /** The clock, injectable so tests can move time. */
+  now: () => number;
+  user: UserRecord | null;
+  sessionId: string | null;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: BaseVariables;
+}
+
+/** Routes under /api/t/:tenant also get the tenant, the caller's role and the tenant's repos. */
+export interface TenantEnv {
+  Bindings: Env;
+  Variables: BaseVariables & {
+    user: UserRecord;
+    tenant: TenantRecord;
+    role: Role;
+    repos: TenantRepos;
+  };
+}

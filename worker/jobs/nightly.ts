@@ -1,0 +1,47 @@
+// The queue consumer: one message = one tenant and one local date. It recomputes that date's
+// snapshot from source data and replaces the rows atomically, so re-delivery and re-runs give
+// identical rows. Each message is acked or retried on its own; after the retries a poison
+// message goes to the dead letter queue, whose consumer logs it with the tenant.
+import { createDatabase } from '../../db/client';
+import { tenantDirectory } from '../repos/directory';
+import { tenantRepos } from '../repos/tenant';
+import { addDays, localTimeToInstant } from '../services/dates';
+import { NightlyMessageSchema } from './messages';
+
+export const DEAD_LETTER_QUEUE = 'jihui-nightly-dlq';
+
+export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env, now: number): Promise<void> {
+  if (batch.queue === DEAD_LETTER_QUEUE) {
+    for (const message of batch.messages) {
+      console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, body: message.body }));
+      message.ack();
+    }
+    return;
+  }
+  const db = createDatabase(env.DB);
+  for (const message of batch.messages) {
+    const parsed = NightlyMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      // Retrying cannot fix a malformed message: log it and drop it.
+      console.error(JSON.stringify({ level: 'error', job: 'nightly', messageId: message.id, message: 'malformed message', body: message.body }));
+      message.ack();
+      continue;
+    }
+    const { tenantId, date } = parsed.data;
+    try {
+      const tenant = await tenantRepos(db, tenantId).workspace.get();
+      if (!tenant) {
+        if (!(await tenantDirectory(db).exists(tenantId))) message.ack();
+        else message.retry();
+        continue;
+      }
+      // The end of `date` in the tenant's timezone.
+      const endOfDay = localTimeToInstant(addDays(date, 1), 0, tenant.timezone);
+      await tenantRepos(db, tenantId).snapshots.writeStageSnapshot(date, endOfDay, now);
+      message.ack();
+    } catch (error) {
+      console.error(JSON.stringify({ level: 'error', job: 'nightly', tenantId, date, attempts: message.attempts, message: String(error) }));
+      message.retry({ delaySeconds: Math.min(60 * 2 ** message.attempts, 3600) });
+    }
+  }
+}

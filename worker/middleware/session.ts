@@ -1,0 +1,50 @@
+/**
+ * Reads the session cookie, validates it (auth/session.ts) and puts the user on the context.
+ * Refreshes the cookie's Max-Age when the session slides forward; clears a dead cookie.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { SESSION_COOKIE, sessionMaxAgeSeconds, validateSessionToken, type StoredSession } from '../auth/session';
+import type { AppEnv } from '../env';
+import { unauthorized } from '../errors';
+
+export function sessionReader(): MiddlewareHandler<AppEnv> {
+  return async function sessionReader(c, next) {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) {
+      const identity = c.get('identity');
+      const now = c.get('now')();
+      const result = await validateSessionToken(identity.sessions, token, now);
+      const user = result.session ? await identity.findUserById(result.session.userId) : null;
+      if (result.session && user) {
+        c.set('user', user);
+        c.set('sessionId', result.session.id);
+        if (result.refreshed) writeSessionCookie(c, token, result.session, now);
+      } else {
+        clearSessionCookie(c);
+      }
+    }
+    await next();
+  };
+}
+
+export function requireUser(): MiddlewareHandler<AppEnv> {
+  return async function requireUser(c, next) {
+    if (!c.get('user')) throw unauthorized();
+    await next();
+  };
+}
+
+export function writeSessionCookie(c: Context, token: string, session: StoredSession, now: number) {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Lax',
+    path: '/',
+    maxAge: sessionMaxAgeSeconds(session, now),
+  });
+}
+
+export function clearSessionCookie(c: Context) {
+  deleteCookie(c, SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+}

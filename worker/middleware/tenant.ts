@@ -1,0 +1,25 @@
+/**
+ * Resolves `/api/t/:tenant/...` to a tenant the logged-in user belongs to and hands the routes
+ * `tenantRepos(db, tenantId, viewer)` — their only way to tenant data. A slug that does not exist
+ * and a slug the user is not a member of answer the same 404, so slugs cannot be probed.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { createDatabase } from '../../db/client';
+import type { TenantEnv } from '../env';
+import { notFound, unauthorized } from '../errors';
+import { tenantRepos } from '../repos/tenant';
+
+export function tenantScope(): MiddlewareHandler<TenantEnv> {
+  return async function tenantScope(c, next) {
+    const user = c.get('user');
+    if (!user) throw unauthorized();
+    const slug = c.req.param('tenant');
+    const membership = slug ? await c.get('identity').membershipBySlug(user.id, slug) : null;
+    if (!membership) throw notFound();
+    const { tenant, role } = membership;
+    c.set('tenant', tenant);
+    c.set('role', role);
+    c.set('repos', tenantRepos(createDatabase(c.env.DB), tenant.id, { userId: user.id, role, ownOnly: tenant.membersSeeOwnOnly }));
+    await next();
+  };
+}

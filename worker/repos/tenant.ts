@@ -1,0 +1,163 @@
+/**
+ * tenantRepos(db, tenantId, viewer) — the only path from a route or job to tenant-owned data.
+ *
+ * Every query built here filters by `tenant_id = tenantId`; every insert sets it (rows handed in
+ * are re-stamped, so a caller cannot write into another tenant). When the workspace shows members
+ * only their own opportunities, the viewer's scope is applied here too, so no route can forget it.
+ * Lookups return null for "not found" — including rows that belong to another tenant.
+ */
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Database } from '../../db/client';
+import {
+  accounts, activities, contacts, lostReasons, opportunities, opportunityContacts, opportunityProducts,
+  dailyStats, opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants, type Role,
+} from '../../db/schema';
+import type { WorkspaceRows } from '../services/template-install';
+import { insertChunked, runAtomically, type Statement } from './batch';
+
+export interface Viewer {
+  userId: string;
+  role: Role;
+  /** The workspace setting "members see only their own opportunities". */
+  ownOnly: boolean;
+}
+
+export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
+  // Members (and viewers) restricted to their own opportunities when the workspace says so.
+  const restrictToOwner = viewer?.ownOnly && (viewer.role === 'member' || viewer.role === 'viewer') ? viewer.userId : null;
+  const visibleOpportunities = () =>
+    restrictToOwner
+      ? and(eq(opportunities.tenantId, tenantId), eq(opportunities.ownerId, restrictToOwner))
+      : eq(opportunities.tenantId, tenantId);
+
+  const stamp = <T extends { tenantId?: string }>(rows: T[]) => rows.map((row) => ({ ...row, tenantId }));
+
+  return {
+    tenantId,
+
+    workspace: {
+      async get() {
+        const row = await db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+        return row ?? null;
+      },
+    },
+
+    pipelines: {
+      /** Active pipelines with their stages in board order and, per stage, the opportunities in it. */
+      async listWithStageTotals() {
+        const [pipelineRows, stageRows, totals] = await db.batch([
+          db.select().from(pipelines).where(and(eq(pipelines.tenantId, tenantId), isNull(pipelines.archivedAt))).orderBy(asc(pipelines.position)),
+          db.select().from(stages).where(eq(stages.tenantId, tenantId)).orderBy(asc(stages.pipelineId), asc(stages.position)),
+          db
+            .select({
+              stageId: opportunities.stageId,
+              count: sql<number>`count(*)`,
+              amount: sql<number>`coalesce(sum(${opportunities.amount}), 0)`,
+              weightedAmount: sql<number>`coalesce(sum(${opportunities.amount} * coalesce(${opportunities.probabilityOverride}, ${stages.probability}) / 100.0), 0)`,
+            })
+            .from(opportunities)
+            .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)))
+            .where(visibleOpportunities())
+            .groupBy(opportunities.stageId),
+        ]);
+        const byStage = new Map(totals.map((t) => [t.stageId, t]));
+        return pipelineRows.map((pipeline) => ({
+          id: pipeline.id,
+          name: pipeline.name,
+          position: pipeline.position,
+          stages: stageRows
+            .filter((s) => s.pipelineId === pipeline.id)
+            .map((s) => ({
+              id: s.id,
+              name: s.name,
+              position: s.position,
+              probability: s.probability,
+              kind: s.kind,
+              staleAfterDays: s.staleAfterDays,
+              requiredFields: s.requiredFields,
+              count: byStage.get(s.id)?.count ?? 0,
+              amount: byStage.get(s.id)?.amount ?? 0,
+              weightedAmount: Math.round(byStage.get(s.id)?.weightedAmount ?? 0),
+            })),
+        }));
+      },
+    },
+
+    snapshots: {
+      /**
+       * Per-stage open counts and amounts as they stood at `endOfDay` (from stage history, using
+       * the amount recorded with each stage change), replacing the date's rows atomically.
+       * Statements: 1 read + 1 delete + ⌈rows/14⌉ inserts + 1 tenant update.
+       */
+      async writeStageSnapshot(asOfDate: string, endOfDay: number, computedAt: number) {
+        const totals = await db.all<{ pipelineId: string; stageId: string; count: number; amount: number; weighted: number }>(sql`
+          with latest as (
+            select sc.opportunity_id, sc.to_stage_id, sc.amount,
+                   row_number() over (partition by sc.opportunity_id order by sc.changed_at desc, sc.id desc) as rn
+            from ${stageChanges} sc
+            where sc.tenant_id = ${tenantId} and sc.changed_at < ${endOfDay}
+          )
+          select s.pipeline_id as pipelineId, s.id as stageId, count(*) as count,
+                 coalesce(sum(latest.amount), 0) as amount,
+                 coalesce(sum(latest.amount * s.probability / 100.0), 0) as weighted
+          from latest
+          join ${opportunities} o on o.id = latest.opportunity_id and o.tenant_id = ${tenantId}
+          join ${stages} s on s.id = latest.to_stage_id and s.tenant_id = ${tenantId}
+          where latest.rn = 1
+          group by s.pipeline_id, s.id
+          order by s.pipeline_id, s.id`);
+        const rows = totals.map((t) => ({
+          tenantId,
+          asOfDate,
+          pipelineId: t.pipelineId,
+          dimension: 'stage',
+          dimensionKey: t.stageId,
+          metrics: { count: t.count, amount: t.amount, weightedAmount: Math.round(t.weighted) },
+          computedAt,
+        }));
+        await runAtomically(db, [
+          db.delete(dailyStats).where(and(eq(dailyStats.tenantId, tenantId), eq(dailyStats.asOfDate, asOfDate))),
+          ...insertChunked(db, dailyStats, rows),
+          // Advance only over contiguous dates, so a failed earlier date is not skipped.
+          db
+            .update(tenants)
+            .set({ lastSnapshotDate: asOfDate })
+            .where(and(eq(tenants.id, tenantId), sql`coalesce(${tenants.lastSnapshotDate}, '0000-00-00') < ${asOfDate}`, sql`(${tenants.lastSnapshotDate} is null or date(${tenants.lastSnapshotDate}, '+1 day') = ${asOfDate})`)),
+        ]);
+        return rows.length;
+      },
+
+      async stageSnapshot(asOfDate: string) {
+        return db
+          .select()
+          .from(dailyStats)
+          .where(and(eq(dailyStats.tenantId, tenantId), eq(dailyStats.asOfDate, asOfDate), eq(dailyStats.dimension, 'stage')))
+          .all();
+      },
+    },
+
+    /** Statements writing a template's rows into this tenant (run atomically with the signup). */
+    installStatements(rows: WorkspaceRows): Statement[] {
+      const insert = <T extends SQLiteTable>(table: T, values: { tenantId?: string }[]) =>
+        insertChunked(db, table, stamp(values) as never[]);
+      return [
+        ...insert(pipelines, rows.pipelines),
+        ...insert(stages, rows.stages),
+        ...insert(opportunityTypes, rows.opportunityTypes),
+        ...insert(sources, rows.sources),
+        ...insert(lostReasons, rows.lostReasons),
+        ...insert(products, rows.products),
+        ...insert(accounts, rows.accounts),
+        ...insert(contacts, rows.contacts),
+        ...insert(opportunities, rows.opportunities),
+        ...insert(opportunityContacts, rows.opportunityContacts),
+        ...insert(opportunityProducts, rows.opportunityProducts),
+        ...insert(stageChanges, rows.stageChanges),
+        ...insert(activities, rows.activities),
+      ];
+    },
+  };
+}
+
+export type TenantRepos = ReturnType<typeof tenantRepos>;

@@ -1,0 +1,178 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { LOCALES, TEMPLATES, findTemplate } from '../../db/seed/templates';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, verifyDummyPassword, verifyPassword } from '../auth/password';
+import { newSession } from '../auth/session';
+import { DEFAULT_TIMEZONE, createWorkspace } from '../auth/signup';
+import type { AppEnv } from '../env';
+import { ProblemError, badRequest, conflict, tooManyRequests, unauthorized } from '../errors';
+import { clearSessionCookie, requireUser, writeSessionCookie } from '../middleware/session';
+import { AUTHENTICATED_ERRORS, COMMON_ERRORS, jsonBody, jsonResponse, newRouter } from '../openapi';
+import { isValidTimeZone } from '../services/dates';
+
+// Failed logins per account and per client address, counted in D1 over a fixed window.
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+export const LOGIN_LIMIT_PER_ACCOUNT = 10;
+export const LOGIN_LIMIT_PER_IP = 100;
+
+const Email = z.string().trim().toLowerCase().max(254).pipe(z.email({ message: 'Enter a valid email address.' }));
+const Password = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, { message: `Use at least ${PASSWORD_MIN_LENGTH} characters.` })
+  .max(PASSWORD_MAX_LENGTH, { message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` });
+
+const UserSchema = z.object({ id: z.string(), email: z.string(), name: z.string(), locale: z.enum(LOCALES) }).openapi('User');
+const WorkspaceSchema = z
+  .object({ id: z.string(), slug: z.string(), name: z.string(), role: z.enum(['owner', 'admin', 'member', 'viewer']) })
+  .openapi('WorkspaceMembership');
+const MeSchema = z.object({ user: UserSchema, workspaces: z.array(WorkspaceSchema) }).openapi('Me');
+
+const SignupSchema = z
+  .object({
+    email: Email,
+    password: Password,
+    name: z.string().trim().min(1, { message: 'Enter your name.' }).max(80),
+    workspaceName: z.string().trim().min(1, { message: 'Name your workspace.' }).max(80),
+    template: z.enum(TEMPLATES.map((t) => t.id) as [string, ...string[]], { message: 'Choose one of the templates.' }),
+    locale: z.enum(LOCALES).optional(),
+    timezone: z.string().max(64).refine(isValidTimeZone, { message: 'Unknown time zone.' }).optional(),
+    sampleData: z.boolean().optional().default(false),
+  })
+  .openapi('Signup');
+
+const LoginSchema = z.object({ email: Email, password: z.string().min(1, { message: 'Enter your password.' }).max(PASSWORD_MAX_LENGTH) }).openapi('Login');
+
+const toUser = (u: { id: string; email: string; name: string; locale: string }) => ({ ...u, locale: u.locale === 'zh-CN' ? ('zh-CN' as const) : ('en' as const) });
+
+export const authRoutes = newRouter<AppEnv>()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/signup',
+      tags: ['auth'],
+      summary: 'Create an account and a workspace from a template; logs in',
+      request: { body: jsonBody(SignupSchema) },
+      responses: {
+        201: jsonResponse(z.object({ user: UserSchema, tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }) }), 'Created; the session cookie is set'),
+        409: { description: 'Email already registered', content: { 'application/problem+json': { schema: z.any() } } },
+        ...COMMON_ERRORS,
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const identity = c.get('identity');
+      const template = findTemplate(body.template);
+      if (!template) throw badRequest([{ path: 'template', message: 'Choose one of the templates.' }]);
+      if (await identity.emailExists(body.email)) {
+        throw conflict('email_taken', 'An account with this email already exists. Log in instead.');
+      }
+      const locale = body.locale ?? (c.req.header('accept-language')?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
+      const now = c.get('now')();
+      let created;
+      try {
+        created = await createWorkspace(
+          identity,
+          {
+            email: body.email,
+            passwordHash: await hashPassword(body.password),
+            name: body.name,
+            workspaceName: body.workspaceName,
+            template,
+            locale,
+            timezone: body.timezone ?? DEFAULT_TIMEZONE[locale],
+            sampleData: body.sampleData,
+          },
+          now,
+        );
+      } catch (error) {
+        // Two signups racing for one email: the unique index decides; nothing was written.
+        if (String(error).includes('users.email') || String((error as { cause?: unknown }).cause).includes('users.email')) {
+          throw conflict('email_taken', 'An account with this email already exists. Log in instead.');
+        }
+        throw error;
+      }
+      writeSessionCookie(c, created.token, created.session, now);
+      return c.json({ user: created.user, tenant: created.tenant }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/login',
+      tags: ['auth'],
+      summary: 'Log in with email and password',
+      request: { body: jsonBody(LoginSchema) },
+      responses: {
+        200: jsonResponse(MeSchema, 'Logged in; a new session cookie is set'),
+        401: { description: 'Email or password incorrect (the same answer for both)', content: { 'application/problem+json': { schema: z.any() } } },
+        429: { description: 'Too many failed attempts; see Retry-After', content: { 'application/problem+json': { schema: z.any() } } },
+        ...COMMON_ERRORS,
+      },
+    }),
+    async (c) => {
+      const { email, password } = c.req.valid('json');
+      const identity = c.get('identity');
+      const now = c.get('now')();
+      const ip = c.req.header('cf-connecting-ip') ?? 'local';
+      const accountKey = `account:${email}`;
+      const ipKey = `ip:${ip}`;
+      const wait = await identity.loginBlockedFor(
+        [
+          { key: accountKey, limit: LOGIN_LIMIT_PER_ACCOUNT },
+          { key: ipKey, limit: LOGIN_LIMIT_PER_IP },
+        ],
+        LOGIN_WINDOW_MS,
+        now,
+      );
+      if (wait > 0) {
+        c.header('Retry-After', String(wait));
+        throw tooManyRequests(wait);
+      }
+      const credentials = await identity.findCredentials(email);
+      const valid = credentials?.passwordHash
+        ? await verifyPassword(password, credentials.passwordHash)
+        : await verifyDummyPassword(password);
+      if (!valid || !credentials) {
+        await identity.recordLoginFailure([accountKey, ipKey], LOGIN_WINDOW_MS, now);
+        throw unauthorized('invalid_credentials', 'The email or password is incorrect.');
+      }
+      await identity.clearLoginFailures(accountKey);
+      // A fresh session on every login (never reuse one a browser brought along).
+      const previous = c.get('sessionId');
+      if (previous) await identity.sessions.deleteSession(previous);
+      const { session, token } = newSession(credentials.id, now);
+      await identity.sessions.insertSession(session);
+      writeSessionCookie(c, token, session, now);
+      const user = await identity.findUserById(credentials.id);
+      if (!user) throw new ProblemError(500, 'internal', 'Internal error');
+      return c.json({ user: toUser(user), workspaces: await identity.workspacesOf(user.id) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/logout',
+      tags: ['auth'],
+      summary: 'End the current session',
+      responses: { 204: { description: 'Logged out; the cookie is cleared' }, ...COMMON_ERRORS },
+    }),
+    async (c) => {
+      const sessionId = c.get('sessionId');
+      if (sessionId) await c.get('identity').sessions.deleteSession(sessionId);
+      clearSessionCookie(c);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/me',
+      tags: ['auth'],
+      summary: 'The logged-in user and their workspaces',
+      middleware: [requireUser()] as const,
+      responses: { 200: jsonResponse(MeSchema, 'The current user'), ...AUTHENTICATED_ERRORS },
+    }),
+    async (c) => {
+      const user = c.get('user')!;
+      return c.json({ user: toUser(user), workspaces: await c.get('identity').workspacesOf(user.id) }, 200);
+    },
+  );
