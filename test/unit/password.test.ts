@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { PASSWORD_KDF, hashPassword, verifyPassword } from '../../worker/auth/password';
+
+describe('password hashing', () => {
+  it('uses an OWASP-listed Argon2id configuration (m ≥ 19 MiB, t ≥ 2, p = 1)', () => {
+    expect(PASSWORD_KDF.algorithm).toBe('argon2id');
+    expect(PASSWORD_KDF.memoryKiB).toBeGreaterThanOrEqual(19_456);
+    expect(PASSWORD_KDF.iterations).toBeGreaterThanOrEqual(2);
+    expect(PASSWORD_KDF.parallelism).toBe(1);
+    expect(PASSWORD_KDF.saltBytes).toBeGreaterThanOrEqual(16);
+  });
+
+  it('stays inside production Workers’ caps (128 MB memory per isolate)', () => {
+    // The KDF's working memory plus the isolate's own must fit under 128 MB.
+    expect(PASSWORD_KDF.memoryKiB * 1024).toBeLessThanOrEqual(64 * 1024 * 1024);
+  });
+
+  it('verifies the right password and rejects a wrong one', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapler', hash)).toBe(false);
+  });
+
+  it('salts every hash', async () => {
+    expect(await hashPassword('same password')).not.toBe(await hashPassword('same password'));
+  });
+
+  it('treats canonically equivalent Unicode passwords as the same', async () => {
+    const hash = await hashPassword('café-密码-123');
+    expect(await verifyPassword('cafe\u0301-密码-123', hash)).toBe(true);
+  });
+
+  it('refuses stored hashes whose parameters would exceed a Worker’s limits', async () => {
+    const hash = await hashPassword('password-one');
+    const greedy = hash.replace('m=19456', 'm=1048576');
+    expect(await verifyPassword('password-one', greedy)).toBe(false);
+    expect(await verifyPassword('password-one', 'not a hash')).toBe(false);
+  });
+});
