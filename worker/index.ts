@@ -9,11 +9,11 @@ export default {
     if (pathname.startsWith('/api/') || pathname === '/api') return app.fetch(request, env, ctx);
     return env.ASSETS.fetch(request);
   },
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     const result = await scheduleNightly(env, controller.scheduledTime);
     console.log(JSON.stringify({ level: 'info', job: 'schedule', ...result }));
   },
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await processNightlyBatch(batch, env, Date.now());
   },
 } satisfies ExportedHandler<Env, unknown>;
