@@ -62,6 +62,29 @@ describe('POST /api/auth/signup', () => {
     for (const error of response.body.errors) expect(error.message).toEqual(expect.any(String));
   });
 
+  it('refuses a common password and one equal to the email', async () => {
+    const common = await new ApiClient().post('/api/auth/signup', signupBody({ password: 'Password123' }));
+    expect(common.status).toBe(400);
+    expect(common.body.errors).toEqual([{ path: 'password', message: expect.stringMatching(/easy to guess/) }]);
+    const email = uniqueEmail();
+    const same = await new ApiClient().post('/api/auth/signup', signupBody({ email, password: email }));
+    expect(same.status).toBe(400);
+  });
+
+  it('accepts a 64-character passphrase', async () => {
+    const response = await new ApiClient().post('/api/auth/signup', signupBody({ password: '长城'.repeat(8) + 'x'.repeat(48) }));
+    expect(response.status).toBe(201);
+  });
+
+  it('gives concurrent workspaces with the same name different slugs', async () => {
+    const [a, b] = await Promise.all([
+      new ApiClient().post('/api/auth/signup', signupBody({ workspaceName: 'Race Condition Co' })),
+      new ApiClient().post('/api/auth/signup', signupBody({ workspaceName: 'Race Condition Co' })),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.tenant.slug).not.toBe(b.body.tenant.slug);
+  });
+
   it('answers 400 problem+json to a body that is not JSON', async () => {
     const response = await new ApiClient().post('/api/auth/signup', '{"email": ', { 'content-type': 'application/json' });
     expect(response.status).toBe(400);

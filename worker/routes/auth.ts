@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { LOCALES, TEMPLATES, findTemplate } from '../../db/seed/templates';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, verifyDummyPassword, verifyPassword } from '../auth/password';
+import { isCommonPassword } from '../auth/common-passwords';
 import { newSession } from '../auth/session';
 import { DEFAULT_TIMEZONE, createWorkspace } from '../auth/signup';
 import type { AppEnv } from '../env';
@@ -37,6 +38,11 @@ const SignupSchema = z
     timezone: z.string().max(64).refine(isValidTimeZone, { message: 'Unknown time zone.' }).optional(),
     sampleData: z.boolean().optional().default(false),
   })
+  .superRefine((value, ctx) => {
+    if (isCommonPassword(value.password) || value.password.toLowerCase() === value.email) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'This password is too easy to guess. Choose another.' });
+    }
+  })
   .openapi('Signup');
 
 const LoginSchema = z.object({ email: Email, password: z.string().min(1, { message: 'Enter your password.' }).max(PASSWORD_MAX_LENGTH) }).openapi('Login');
@@ -67,28 +73,27 @@ export const authRoutes = newRouter<AppEnv>()
       }
       const locale = body.locale ?? (c.req.header('accept-language')?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
       const now = c.get('now')();
+      const input = {
+        email: body.email,
+        passwordHash: await hashPassword(body.password),
+        name: body.name,
+        workspaceName: body.workspaceName,
+        template,
+        locale,
+        timezone: body.timezone ?? DEFAULT_TIMEZONE[locale],
+        sampleData: body.sampleData,
+      };
       let created;
-      try {
-        created = await createWorkspace(
-          identity,
-          {
-            email: body.email,
-            passwordHash: await hashPassword(body.password),
-            name: body.name,
-            workspaceName: body.workspaceName,
-            template,
-            locale,
-            timezone: body.timezone ?? DEFAULT_TIMEZONE[locale],
-            sampleData: body.sampleData,
-          },
-          now,
-        );
-      } catch (error) {
-        // Two signups racing for one email: the unique index decides; nothing was written.
-        if (String(error).includes('users.email') || String((error as { cause?: unknown }).cause).includes('users.email')) {
-          throw conflict('email_taken', 'An account with this email already exists. Log in instead.');
+      for (let attempt = 1; !created; attempt++) {
+        try {
+          created = await createWorkspace(identity, input, now);
+        } catch (error) {
+          // Races lose at a unique index and the batch writes nothing: two signups for one email
+          // → 409; two workspaces taking one slug at once → try again with a suffixed slug.
+          const text = `${String(error)} ${String((error as { cause?: unknown }).cause)}`;
+          if (text.includes('users.email')) throw conflict('email_taken', 'An account with this email already exists. Log in instead.');
+          if (!text.includes('tenants.slug') || attempt >= 3) throw error;
         }
-        throw error;
       }
       writeSessionCookie(c, created.token, created.session, now);
       return c.json({ user: created.user, tenant: created.tenant }, 201);
