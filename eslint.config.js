@@ -45,6 +45,13 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='DB']",
+          message: 'Routes reach tenant data only through tenantRepos; never the D1 binding (c.env.DB).',
+        },
+      ],
     },
   },
 );

@@ -19,10 +19,21 @@ import { workspaceRoutes } from './routes/workspace';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 // D1 reports overload and transient failures with these phrases; the client may retry.
-const RETRYABLE_D1 = /D1_ERROR.*(overloaded|reset|timed out|Network connection lost|storage caused object to be reset)|Network connection lost/i;
+const RETRYABLE_D1 = /overloaded|Network connection lost|storage caused object to be reset|object to be reset|timed out|Too many requests queued|D1_ERROR: .*(reset|unavailable|internal error)/i;
+
+/** The innermost cause's message. drizzle wraps D1 errors as "Failed query: <sql> params: …". */
+function rootMessage(error: unknown): string {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
 
 export function createApp(options: ContextOptions = {}) {
-  const tenantApp = newRouter<TenantEnv>().use('*', tenantScope()).route('/', workspaceRoutes);
+  // `.use()` returns a plain Hono type, so the scope is applied first and the routes chained
+  // after: that keeps every tenant route in AppType for the typed client.
+  const tenantApp = newRouter<TenantEnv>();
+  tenantApp.use('*', tenantScope());
+  const tenantRoutes = tenantApp.route('/', workspaceRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());
@@ -34,7 +45,7 @@ export function createApp(options: ContextOptions = {}) {
     .route('/api/health', healthRoutes)
     .route('/api/templates', templateRoutes)
     .route('/api/auth', authRoutes)
-    .route('/api/t/:tenant', tenantApp);
+    .route('/api/t/:tenant', tenantRoutes);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
@@ -48,20 +59,22 @@ export function createApp(options: ContextOptions = {}) {
       // Hono's own errors (e.g. malformed JSON) carry safe, generic messages.
       return problemResponse(c, new ProblemError(error.status, 'bad_request', 'Bad request', error.message || 'The request could not be read.'));
     }
-    const message = String((error as Error)?.message ?? error);
-    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), path: c.req.path, message, stack: (error as Error)?.stack }));
+    // Logs carry the root cause only: drizzle's wrapper message includes the SQL and its bound
+    // parameters (emails, password hashes), which must not reach the logs either.
+    const message = rootMessage(error);
+    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), method: c.req.method, path: c.req.path, message }));
     if (RETRYABLE_D1.test(message)) {
       c.header('Retry-After', '1');
-      return problemResponse(c, new ProblemError(503, 'temporarily_unavailable', 'Service unavailable', 'The database is busy. Please try again.'));
+      return problemResponse(c, new ProblemError(503, 'temporarily_unavailable', 'Service unavailable', 'The database is busy. Please try again in a moment.', { retryAfter: 1 }));
     }
-    return problemResponse(c, new ProblemError(500, 'internal', 'Internal error', 'Something went wrong on our side. Nothing was saved.'));
+    return problemResponse(c, new ProblemError(500, 'internal', 'Internal error', 'Something went wrong on our side. Please try again; if it persists, tell us the request id.'));
   });
   return routes;
 }
 
 function problemResponse(c: Context, error: ProblemError) {
   const body = problemBody(error, c.get('requestId') as string | undefined);
-  if (error.status === 429 && typeof error.extensions.retryAfter === 'number') c.header('Retry-After', String(error.extensions.retryAfter));
+  if (typeof error.extensions.retryAfter === 'number') c.header('Retry-After', String(error.extensions.retryAfter));
   return c.body(JSON.stringify(body), error.status as 400, { 'Content-Type': 'application/problem+json' });
 }
 

@@ -15,9 +15,10 @@ CREATE UNIQUE INDEX `invitations_token_uq` ON `invitations` (`token_hash`);--> s
 CREATE TABLE `login_attempts` (
 	`key` text PRIMARY KEY NOT NULL,
 	`window_start` integer NOT NULL,
-	`failures` integer NOT NULL
+	`count` integer NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX `login_attempts_window_idx` ON `login_attempts` (`window_start`);--> statement-breakpoint
 CREATE TABLE `memberships` (
 	`tenant_id` text NOT NULL,
 	`user_id` text NOT NULL,
@@ -36,6 +37,7 @@ CREATE TABLE `sessions` (
 );
 --> statement-breakpoint
 CREATE INDEX `sessions_user_idx` ON `sessions` (`user_id`);--> statement-breakpoint
+CREATE INDEX `sessions_last_verified_idx` ON `sessions` (`last_verified_at`);--> statement-breakpoint
 CREATE TABLE `tenants` (
 	`id` text PRIMARY KEY NOT NULL,
 	`slug` text NOT NULL,
@@ -275,6 +277,14 @@ CREATE TABLE `forecasts` (
 	`details` text,
 	`computed_at` integer NOT NULL,
 	PRIMARY KEY(`tenant_id`, `as_of_date`, `pipeline_id`, `period_start`, `period_kind`, `method`)
+);
+--> statement-breakpoint
+CREATE TABLE `nightly_runs` (
+	`tenant_id` text NOT NULL,
+	`as_of_date` text NOT NULL,
+	`status` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`tenant_id`, `as_of_date`)
 );
 --> statement-breakpoint
 CREATE TABLE `audit_log` (

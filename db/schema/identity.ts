@@ -63,7 +63,7 @@ export const sessions = sqliteTable(
     createdAt: createdAt(),
     lastVerifiedAt: integer().notNull(),
   },
-  (t) => [index('sessions_user_idx').on(t.userId)],
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_last_verified_idx').on(t.lastVerifiedAt)],
 );
 
 export const invitations = sqliteTable(
@@ -85,10 +85,14 @@ export const invitations = sqliteTable(
   ],
 );
 
-// Login throttling must survive isolates, so counters live in D1: one row per key
-// ("account:<email>" or "ip:<address>") and fixed window.
-export const loginAttempts = sqliteTable('login_attempts', {
-  key: text().primaryKey(),
-  windowStart: integer().notNull(),
-  failures: integer().notNull(),
-});
+// Login and signup throttling must survive isolates, so counters live in D1: one row per key
+// ("login-account:<email>", "login-ip:<address>", "signup-ip:<address>") and fixed window.
+export const loginAttempts = sqliteTable(
+  'login_attempts',
+  {
+    key: text().primaryKey(),
+    windowStart: integer().notNull(),
+    count: integer().notNull(),
+  },
+  (t) => [index('login_attempts_window_idx').on(t.windowStart)],
+);

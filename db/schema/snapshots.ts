@@ -36,3 +36,18 @@ export const forecasts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.asOfDate, t.pipelineId, t.periodStart, t.periodKind, t.method] })],
 );
+
+export const NIGHTLY_RUN_STATUSES = ['queued', 'done', 'failed'] as const;
+
+// One row per tenant and date the scheduler has sent: lets it send each date once, re-send
+// only a message that seems lost, and move the tenant's last snapshot date past finished ones.
+export const nightlyRuns = sqliteTable(
+  'nightly_runs',
+  {
+    tenantId: tenantId(),
+    asOfDate: text().notNull(),
+    status: text({ enum: NIGHTLY_RUN_STATUSES }).notNull(),
+    updatedAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.asOfDate] })],
+);

@@ -62,6 +62,31 @@ describe('POST /api/auth/signup', () => {
     for (const error of response.body.errors) expect(error.message).toEqual(expect.any(String));
   });
 
+  it('limits signups from one address to 20 an hour', async () => {
+    const client = new ApiClient();
+    await env.DB.prepare('insert into login_attempts (key, window_start, count) values (?, ?, 20)').bind(`signup-ip:${client.address}`, Date.now()).run();
+    const response = await client.post('/api/auth/signup', signupBody());
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('lets exactly one of two concurrent signups with the same email through, leaving no orphan workspace', async () => {
+    const email = uniqueEmail('twin');
+    const [a, b] = await Promise.all([
+      new ApiClient().post('/api/auth/signup', signupBody({ email, workspaceName: 'Twin One' })),
+      new ApiClient().post('/api/auth/signup', signupBody({ email, workspaceName: 'Twin Two' })),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const tenants = await env.DB.prepare(`select count(*) as n from tenants where name in ('Twin One', 'Twin Two')`).first<{ n: number }>();
+    expect(tenants!.n).toBe(1);
+  });
+
+  it('answers 413 problem+json to a body over 1 MB', async () => {
+    const response = await new ApiClient().post('/api/auth/signup', signupBody({ name: 'x'.repeat(1_100_000) }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('refuses a common password and one equal to the email', async () => {
     const common = await new ApiClient().post('/api/auth/signup', signupBody({ password: 'Password123' }));
     expect(common.status).toBe(400);
@@ -150,17 +175,42 @@ describe('POST /api/auth/login', () => {
     expect(blocked.body.code).toBe('rate_limited');
   });
 
+  it('cannot be outrun by parallel attempts', async () => {
+    const { email } = await signUp();
+    const responses = await Promise.all(Array.from({ length: 16 }, (_, i) => new ApiClient().post('/api/auth/login', { email, password: `parallel-wrong-${i}` })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+  });
+
+  it('counts one account whatever the case and spacing of its email', async () => {
+    const { email } = await signUp();
+    for (const variant of [email.toUpperCase(), ` ${email} `, email]) {
+      await new ApiClient().post('/api/auth/login', { email: variant, password: 'definitely wrong' });
+    }
+    const row = await env.DB.prepare('select count from login_attempts where key = ?').bind(`login-account:${email}`).first<{ count: number }>();
+    expect(row?.count).toBe(3);
+  });
+
+  it('does not charge a successful login to its address', async () => {
+    const { email } = await signUp();
+    const client = new ApiClient();
+    await client.post('/api/auth/login', { email, password: PASSWORD });
+    const row = await env.DB.prepare('select count from login_attempts where key = ?').bind(`login-ip:${client.address}`).first<{ count: number }>();
+    expect(row?.count ?? 0).toBe(0);
+  });
+
   it('keeps the failure count in D1, not in memory', async () => {
     const email = uniqueEmail('counted');
     await new ApiClient().post('/api/auth/login', { email, password: 'wrong password 1' });
     await new ApiClient().post('/api/auth/login', { email, password: 'wrong password 2' });
-    const row = await env.DB.prepare('select failures from login_attempts where key = ?').bind(`account:${email}`).first<{ failures: number }>();
-    expect(row?.failures).toBe(2);
+    const row = await env.DB.prepare('select count from login_attempts where key = ?').bind(`login-account:${email}`).first<{ count: number }>();
+    expect(row?.count).toBe(2);
   });
 
   it('blocks a client address after 100 failed attempts across accounts', async () => {
     const ip = '203.0.113.77';
-    await env.DB.prepare('insert into login_attempts (key, window_start, failures) values (?, ?, 100)').bind(`ip:${ip}`, Date.now()).run();
+    await env.DB.prepare('insert into login_attempts (key, window_start, count) values (?, ?, 100)').bind(`login-ip:${ip}`, Date.now()).run();
     const { email } = await signUp();
     const response = await new ApiClient().post('/api/auth/login', { email, password: PASSWORD }, { 'cf-connecting-ip': ip });
     expect(response.status).toBe(429);

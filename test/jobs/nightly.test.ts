@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import worker from '../../worker';
 import { createDatabase } from '../../db/client';
 import { tenantRepos } from '../../worker/repos/tenant';
-import { dueDates, scheduleNightly } from '../../worker/jobs/schedule';
+import { REQUEUE_AFTER_MS, planTenant, scheduleNightly } from '../../worker/jobs/schedule';
 import type { NightlyMessage } from '../../worker/jobs/messages';
 import { addDays, localDate } from '../../worker/services/dates';
 import { signUp } from '../helpers/api';
@@ -12,29 +12,48 @@ import { signUp } from '../helpers/api';
 const DAY = 86_400_000;
 
 describe('which dates are due', () => {
-  const tenant = { id: 't1', timezone: 'Asia/Shanghai', lastSnapshotDate: '2026-11-20', createdAt: Date.UTC(2026, 0, 1) };
+  const tenant = { id: 't1', timezone: 'Asia/Shanghai', lastSnapshotDate: '2026-11-20', createdAt: Date.UTC(2026, 0, 1), runs: [] };
+  const at = (day: number, hour: number) => Date.UTC(2026, 10, day, hour, 30);
 
   it('is nothing while the tenant’s local day has not ended', () => {
     // 23:30 on the 21st in Shanghai: the 21st has not ended there yet.
-    expect(dueDates(tenant, Date.UTC(2026, 10, 21, 15, 30))).toEqual([]);
+    expect(planTenant(tenant, at(21, 15)).send).toEqual([]);
   });
 
   it('is the day that just ended once local midnight passes', () => {
-    expect(dueDates(tenant, Date.UTC(2026, 10, 21, 16, 30))).toEqual(['2026-11-21']);
+    expect(planTenant(tenant, at(21, 16)).send).toEqual(['2026-11-21']);
   });
 
   it('catches up every missed day in order', () => {
-    expect(dueDates(tenant, Date.UTC(2026, 10, 24, 16, 30))).toEqual(['2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24']);
+    expect(planTenant(tenant, at(24, 16)).send).toEqual(['2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24']);
   });
 
   it('starts at the tenant’s first local day when it has no snapshot yet', () => {
     const fresh = { ...tenant, lastSnapshotDate: null, createdAt: Date.UTC(2026, 10, 20, 3) };
-    expect(dueDates(fresh, Date.UTC(2026, 10, 21, 16, 30))).toEqual(['2026-11-20', '2026-11-21']);
+    expect(planTenant(fresh, at(21, 16)).send).toEqual(['2026-11-20', '2026-11-21']);
   });
 
   it('bounds one run’s catch-up and continues in the next', () => {
-    const behind = { ...tenant, lastSnapshotDate: '2025-01-01' };
-    expect(dueDates(behind, Date.UTC(2026, 10, 21, 16, 30))).toHaveLength(31);
+    expect(planTenant({ ...tenant, lastSnapshotDate: '2025-01-01' }, at(21, 16)).send).toHaveLength(31);
+  });
+
+  it('does not send a date again while its message is queued or retrying', () => {
+    const queued = { ...tenant, runs: [{ asOfDate: '2026-11-21', status: 'queued' as const, updatedAt: at(21, 16) }] };
+    expect(planTenant(queued, at(21, 20)).send).toEqual([]);
+  });
+
+  it('sends a date again when its message seems lost', () => {
+    const lost = { ...tenant, runs: [{ asOfDate: '2026-11-21', status: 'queued' as const, updatedAt: at(21, 16) - REQUEUE_AFTER_MS }] };
+    expect(planTenant(lost, at(21, 16)).send).toEqual(['2026-11-21']);
+  });
+
+  it('moves past finished dates, including one that failed after its retries', () => {
+    const runs = [
+      { asOfDate: '2026-11-21', status: 'done' as const, updatedAt: 0 },
+      { asOfDate: '2026-11-22', status: 'failed' as const, updatedAt: 0 },
+      { asOfDate: '2026-11-24', status: 'done' as const, updatedAt: 0 },
+    ];
+    expect(planTenant({ ...tenant, runs }, at(24, 16))).toEqual({ send: ['2026-11-23'], advanceTo: '2026-11-22' });
   });
 });
 
@@ -48,6 +67,30 @@ describe('the hourly schedule', () => {
     expect(mine.map((m) => m.date)).toEqual([0, 1, 2].map((d) => addDays(localDate(Date.now(), 'UTC'), d)));
     expect(result.messages).toBe(sent.flat().length);
     for (const batch of sent) expect(batch.length).toBeLessThanOrEqual(100);
+  });
+
+  it('sends nothing for a tenant whose dates were just sent', async () => {
+    const { tenant } = await signUp({ locale: 'en' });
+    const sent: NightlyMessage[] = [];
+    const fakeEnv = { ...env, NIGHTLY_QUEUE: { sendBatch: async (batch: { body: NightlyMessage }[]) => void sent.push(...batch.map((m) => m.body)) } } as unknown as Env;
+    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY);
+    expect(sent.filter((m) => m.tenantId === tenant.id)).toHaveLength(2);
+    sent.length = 0;
+    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY + 60 * 60 * 1000);
+    expect(sent.filter((m) => m.tenantId === tenant.id)).toEqual([]);
+  });
+
+  it('moves the last snapshot date forward once the consumer has finished the dates', async () => {
+    const { tenant } = await signUp({ locale: 'en' });
+    const sent: NightlyMessage[] = [];
+    const fakeEnv = { ...env, NIGHTLY_QUEUE: { sendBatch: async (batch: { body: NightlyMessage }[]) => void sent.push(...batch.map((m) => m.body)) } } as unknown as Env;
+    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY);
+    const mine = sent.filter((m) => m.tenantId === tenant.id);
+    const batch = createMessageBatch<unknown>('jihui-nightly', mine.map((body, i) => ({ id: `m${i}`, body, attempts: 1, timestamp: Date.now() })));
+    await worker.queue(batch, env, createExecutionContext());
+    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY + 60 * 60 * 1000);
+    const row = await env.DB.prepare('select last_snapshot_date as d from tenants where id = ?').bind(tenant.id).first<{ d: string }>();
+    expect(row!.d).toBe(mine.at(-1)!.date);
   });
 
   it('runs from the cron trigger through the real queue into snapshot rows', async () => {
@@ -103,18 +146,13 @@ describe('the nightly consumer', () => {
     expect(first.length).toBeGreaterThan(0);
   });
 
-  it('records the snapshot date so the schedule does not send it again', async () => {
-    const { tenant } = await signUp({ locale: 'en' });
-    const today = localDate(Date.now(), 'UTC');
-    await run([{ id: 'm1', body: { tenantId: tenant.id, date: today } }]);
-    const row = await env.DB.prepare('select last_snapshot_date as d from tenants where id = ?').bind(tenant.id).first<{ d: string }>();
-    expect(row!.d).toBe(today);
-  });
-
   it('acks a malformed message instead of retrying it forever', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const result = await run([{ id: 'bad', body: { nope: true } }]);
-    expect(result.explicitAcks).toEqual(['bad']);
+    const result = await run([
+      { id: 'bad', body: { nope: true } },
+      { id: 'impossible-date', body: { tenantId: 't', date: '2026-02-30' } },
+    ]);
+    expect(result.explicitAcks).toEqual(['bad', 'impossible-date']);
     expect(error).toHaveBeenCalled();
     error.mockRestore();
   });
@@ -123,21 +161,26 @@ describe('the nightly consumer', () => {
     const { tenant } = await signUp({ locale: 'en' });
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const today = localDate(Date.now(), 'UTC');
-    // An impossible date makes this tenant's computation fail inside the consumer.
+    const other = await signUp({ locale: 'en' });
+    // Odd data in one tenant (a time zone the runtime does not know) makes its computation fail.
+    await env.DB.prepare(`update tenants set timezone = 'Not/A_Zone' where id = ?`).bind(tenant.id).run();
     const result = await run([
-      { id: 'broken', body: { tenantId: tenant.id, date: '2026-13-45' } },
-      { id: 'fine', body: { tenantId: tenant.id, date: today } },
+      { id: 'broken', body: { tenantId: tenant.id, date: today } },
+      { id: 'fine', body: { tenantId: other.tenant.id, date: today } },
     ]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(['broken']);
     expect(result.explicitAcks).toEqual(['fine']);
     error.mockRestore();
   });
 
-  it('logs dead-lettered messages with their tenant and acks them', async () => {
+  it('logs dead-lettered messages with their tenant, marks the date failed and acks them', async () => {
+    const { tenant } = await signUp({ locale: 'en' });
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const result = await run([{ id: 'dead', body: { tenantId: 'tenant-x', date: '2026-11-01' } }], 'jihui-nightly-dlq');
+    const result = await run([{ id: 'dead', body: { tenantId: tenant.id, date: '2026-11-01' } }], 'jihui-nightly-dlq');
     expect(result.explicitAcks).toEqual(['dead']);
-    expect(error.mock.calls.flat().join(' ')).toContain('tenant-x');
+    expect(error.mock.calls.flat().join(' ')).toContain(tenant.id);
+    const row = await env.DB.prepare('select status from nightly_runs where tenant_id = ? and as_of_date = ?').bind(tenant.id, '2026-11-01').first<{ status: string }>();
+    expect(row!.status).toBe('failed');
     error.mockRestore();
   });
 });

@@ -3,7 +3,7 @@
 // rejects more than 100,000 (local workerd accepts them, so only this code can keep us honest).
 // Argon2id at 19 MiB fits a Worker's 128 MB memory and costs ~200 ms of CPU in workerd: it needs
 // the paid plan's CPU limit (the free plan's 10 ms is too little for any OWASP-listed KDF).
-import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { argon2id } from '@noble/hashes/argon2.js';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { decodeBase64IgnorePadding, encodeBase64NoPadding } from '@oslojs/encoding';
 
@@ -47,10 +47,31 @@ export async function verifyDummyPassword(password: string): Promise<false> {
   return false;
 }
 
-function derive(password: string, salt: Uint8Array, m: number, t: number, p: number, dkLen: number = PASSWORD_KDF.hashBytes) {
-  return argon2idAsync(encoder.encode(password.normalize('NFKC')), salt, { m, t, p, dkLen, asyncTick: 25, maxmem: (m + 1024) * 1024 });
+// Each derivation holds ~19 MiB and an isolate has 128 MB. The async variant yields to the event
+// loop, so parallel logins would run many derivations at once and exhaust the isolate; a
+// semaphore cannot help, since Workers forbid one request from resolving another's promise.
+// The synchronous derivation runs one at a time per isolate by construction: memory stays at one
+// derivation, and other requests wait ~200 ms (Cloudflare spreads load over isolates).
+export const MAX_CONCURRENT_HASHES = 1;
+let running = 0;
+let peak = 0;
+
+async function derive(password: string, salt: Uint8Array, m: number, t: number, p: number, dkLen: number = PASSWORD_KDF.hashBytes) {
+  running++;
+  peak = Math.max(peak, running);
+  try {
+    return argon2id(encoder.encode(password.normalize('NFKC')), salt, { m, t, p, dkLen, maxmem: (m + 1024) * 1024 });
+  } finally {
+    running--;
+  }
 }
 
+/** The most derivations that ever ran at once in this isolate (for tests); resets it. */
+export function takePeakConcurrentHashes(): number {
+  const value = peak;
+  peak = running;
+  return value;
+}
 function parsePhc(stored: string) {
   const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(stored);
   if (!match) return null;

@@ -33,10 +33,10 @@ export interface StoredSession {
   lastVerifiedAt: number;
 }
 
-/** Storage the session logic needs (implemented by the identity repo). */
-export interface SessionStore {
+/** Storage the session logic needs (implemented by the identity repo); `findSession` may join extra data, e.g. the user. */
+export interface SessionStore<Extra = unknown> {
   insertSession(session: StoredSession): Promise<void>;
-  findSession(id: string): Promise<StoredSession | null>;
+  findSession(id: string): Promise<(StoredSession & { user?: Extra }) | null>;
   touchSession(id: string, lastVerifiedAt: number): Promise<void>;
   deleteSession(id: string): Promise<void>;
 }
@@ -55,11 +55,11 @@ export function newSession(userId: string, now: number): NewSession {
   };
 }
 
-export type ValidationResult =
-  | { session: StoredSession; refreshed: boolean }
+export type ValidationResult<Extra = unknown> =
+  | { session: StoredSession & { user?: Extra }; refreshed: boolean }
   | { session: null; refreshed: false };
 
-export async function validateSessionToken(store: SessionStore, token: string, now: number): Promise<ValidationResult> {
+export async function validateSessionToken<Extra>(store: SessionStore<Extra>, token: string, now: number): Promise<ValidationResult<Extra>> {
   const parts = token.split('.');
   if (parts.length !== 2 || !parts[0] || !parts[1] || parts[0].length > 64 || parts[1].length > 64) {
     return { session: null, refreshed: false };

@@ -44,16 +44,15 @@ export async function createWorkspace(identity: IdentityRepo, input: SignupInput
     id: tenantId, slug, name: input.workspaceName, locale: input.locale, currency: DEFAULT_CURRENCY[input.locale],
     timezone: input.timezone, fiscalYearStartMonth: 1, templateId: input.template.id, createdAt: now, updatedAt: now,
   };
-  await identity.runAtomically([
-    ...identity.newWorkspaceStatements({
-      user,
-      tenant,
-      teammates: rows.teammates.map((t) => ({ ...t, passwordHash: null, locale: input.locale, createdAt: now, updatedAt: now })),
-      now,
-    }),
-    ...identity.newTenantRepos(tenantId).installStatements(rows),
-    identity.insertSessionStatement(session),
-  ]);
+  await identity.createWorkspace({
+    user,
+    tenant,
+    teammates: rows.teammates.map((t) => ({ ...t, passwordHash: null, locale: input.locale, createdAt: now, updatedAt: now })),
+    rows,
+    session,
+    now,
+  });
+
   return {
     user: { id: userId, email: input.email, name: input.name, locale: input.locale },
     tenant: { id: tenantId, slug, name: input.workspaceName },

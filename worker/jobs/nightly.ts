@@ -3,7 +3,6 @@
 // identical rows. Each message is acked or retried on its own; after the retries a poison
 // message goes to the dead letter queue, whose consumer logs it with the tenant.
 import { createDatabase } from '../../db/client';
-import { tenantDirectory } from '../repos/directory';
 import { tenantRepos } from '../repos/tenant';
 import { addDays, localTimeToInstant } from '../services/dates';
 import { NightlyMessageSchema } from './messages';
@@ -11,14 +10,21 @@ import { NightlyMessageSchema } from './messages';
 export const DEAD_LETTER_QUEUE = 'jihui-nightly-dlq';
 
 export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env, now: number): Promise<void> {
+  const db = createDatabase(env.DB);
   if (batch.queue === DEAD_LETTER_QUEUE) {
     for (const message of batch.messages) {
-      console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, body: message.body }));
-      message.ack();
+      const parsed = NightlyMessageSchema.safeParse(message.body);
+      console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, tenantId: parsed.data?.tenantId, date: parsed.data?.date, body: message.body }));
+      try {
+        if (parsed.success) await tenantRepos(db, parsed.data.tenantId).snapshots.markFailed(parsed.data.date, now);
+        message.ack();
+      } catch (error) {
+        console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, message: String(error) }));
+        message.retry();
+      }
     }
     return;
   }
-  const db = createDatabase(env.DB);
   for (const message of batch.messages) {
     const parsed = NightlyMessageSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -31,8 +37,8 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
     try {
       const tenant = await tenantRepos(db, tenantId).workspace.get();
       if (!tenant) {
-        if (!(await tenantDirectory(db).exists(tenantId))) message.ack();
-        else message.retry();
+        // The workspace was deleted after the message was sent: nothing to compute.
+        message.ack();
         continue;
       }
       // The end of `date` in the tenant's timezone.

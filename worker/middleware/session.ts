@@ -15,7 +15,7 @@ export function sessionReader(): MiddlewareHandler<AppEnv> {
       const identity = c.get('identity');
       const now = c.get('now')();
       const result = await validateSessionToken(identity.sessions, token, now);
-      const user = result.session ? await identity.findUserById(result.session.userId) : null;
+      const user = result.session?.user;
       if (result.session && user) {
         c.set('user', user);
         c.set('sessionId', result.session.id);

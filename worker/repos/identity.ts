@@ -5,7 +5,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { loginAttempts, memberships, sessions, tenants, users, type Role } from '../../db/schema';
-import type { SessionStore, StoredSession } from '../auth/session';
+import { ABSOLUTE_TIMEOUT_MS, INACTIVITY_TIMEOUT_MS, type SessionStore, type StoredSession } from '../auth/session';
+import type { WorkspaceRows } from '../services/template-install';
 import { insertChunked, runAtomically, type Statement } from './batch';
 import { tenantRepos } from './tenant';
 
@@ -36,13 +37,19 @@ export interface TenantRecord {
 }
 
 export function identityRepo(db: Database) {
-  const sessionStore: SessionStore = {
+  const sessionStore: SessionStore<UserRecord> = {
     async insertSession(session) {
       await db.insert(sessions).values(session);
     },
     async findSession(id) {
-      const row = await db.select().from(sessions).where(eq(sessions.id, id)).get();
-      return row ?? null;
+      // The user comes along in the same query: one round trip per authenticated request.
+      const row = await db
+        .select({ session: sessions, user: { id: users.id, email: users.email, name: users.name, locale: users.locale } })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.id, id))
+        .get();
+      return row ? { ...row.session, user: row.user } : null;
     },
     async touchSession(id, lastVerifiedAt) {
       await db.update(sessions).set({ lastVerifiedAt }).where(eq(sessions.id, id));
@@ -53,8 +60,6 @@ export function identityRepo(db: Database) {
   };
 
   return {
-    /** Repos of a workspace being created (signup), before any membership exists. */
-    newTenantRepos: (tenantId: string) => tenantRepos(db, tenantId),
     sessions: sessionStore,
 
     async ping(): Promise<boolean> {
@@ -64,10 +69,6 @@ export function identityRepo(db: Database) {
       } catch {
         return false;
       }
-    },
-
-    insertSessionStatement(session: StoredSession): Statement {
-      return db.insert(sessions).values(session);
     },
 
     async findUserById(id: string): Promise<UserRecord | null> {
@@ -122,15 +123,20 @@ export function identityRepo(db: Database) {
       };
     },
 
-    /** Statements creating a user, a tenant and the owner membership (run with the template's rows). */
-    newWorkspaceStatements(input: {
+    /**
+     * Creates a user, their workspace with the template's rows, the owner membership and the
+     * first session in one atomic batch: all of it or nothing.
+     */
+    async createWorkspace(input: {
       user: typeof users.$inferInsert;
-      tenant: typeof tenants.$inferInsert;
+      tenant: typeof tenants.$inferInsert & { id: string };
       teammates: (typeof users.$inferInsert & { role: Role })[];
+      rows: WorkspaceRows;
+      session: StoredSession;
       now: number;
-    }): Statement[] {
-      const { user, tenant, teammates, now } = input;
-      return [
+    }): Promise<void> {
+      const { user, tenant, teammates, rows, session, now } = input;
+      await runAtomically(db, [
         db.insert(users).values(user),
         db.insert(tenants).values(tenant),
         ...insertChunked(db, users, teammates.map(({ role: _role, ...u }) => u)),
@@ -138,50 +144,57 @@ export function identityRepo(db: Database) {
           { tenantId: tenant.id, userId: user.id, role: 'owner', createdAt: now },
           ...teammates.map((t) => ({ tenantId: tenant.id, userId: t.id, role: t.role, createdAt: now })),
         ]),
-      ];
+        ...tenantRepos(db, tenant.id).installStatements(rows),
+        db.insert(sessions).values(session),
+      ]);
     },
-
-    runAtomically: (statements: Statement[]) => runAtomically(db, statements),
 
     /**
-     * Failed-login counters in fixed windows, persisted in D1 (isolates share no memory).
-     * Returns the seconds to wait when any key is over its limit, else 0.
+     * Attempt counters in fixed windows, persisted in D1 (isolates share no memory). Counts this
+     * attempt for every key in one atomic batch *before* the expensive work, so parallel requests
+     * cannot all slip under the limit. Returns the seconds to wait when any key is over its limit.
      */
-    async loginBlockedFor(keys: { key: string; limit: number }[], windowMs: number, now: number): Promise<number> {
+    async countAttempt(keys: { key: string; limit: number }[], windowMs: number, now: number): Promise<number> {
       if (keys.length === 0) return 0;
-      const rows = await db
-        .select()
-        .from(loginAttempts)
-        .where(sql`${loginAttempts.key} in ${keys.map((k) => k.key)}`)
-        .all();
-      let wait = 0;
-      for (const row of rows) {
-        const limit = keys.find((k) => k.key === row.key)?.limit ?? Infinity;
-        const windowEnd = row.windowStart + windowMs;
-        if (windowEnd > now && row.failures >= limit) wait = Math.max(wait, Math.ceil((windowEnd - now) / 1000));
-      }
-      return wait;
-    },
-
-    async recordLoginFailure(keys: string[], windowMs: number, now: number): Promise<void> {
-      const statements = keys.map((key) =>
+      const statements = keys.map(({ key }) =>
         db
           .insert(loginAttempts)
-          .values({ key, windowStart: now, failures: 1 })
+          .values({ key, windowStart: now, count: 1 })
           .onConflictDoUpdate({
             target: loginAttempts.key,
             set: {
               // A new window starts once the old one has passed.
-              failures: sql`case when ${loginAttempts.windowStart} + ${windowMs} <= ${now} then 1 else ${loginAttempts.failures} + 1 end`,
+              count: sql`case when ${loginAttempts.windowStart} + ${windowMs} <= ${now} then 1 else ${loginAttempts.count} + 1 end`,
               windowStart: sql`case when ${loginAttempts.windowStart} + ${windowMs} <= ${now} then ${now} else ${loginAttempts.windowStart} end`,
             },
-          }),
+          })
+          .returning({ key: loginAttempts.key, windowStart: loginAttempts.windowStart, count: loginAttempts.count }),
       );
-      await runAtomically(db, statements);
+      const results = (await db.batch(statements as unknown as [Statement, ...Statement[]])) as { key: string; windowStart: number; count: number }[][];
+      let wait = 0;
+      for (const [row] of results) {
+        const limit = keys.find((k) => k.key === row?.key)?.limit ?? Infinity;
+        if (row && row.count > limit) wait = Math.max(wait, Math.ceil((row.windowStart + windowMs - now) / 1000));
+      }
+      return wait;
     },
 
-    async clearLoginFailures(key: string): Promise<void> {
+    /** Forgets an account's failed attempts after a successful login. */
+    async clearAttempts(key: string): Promise<void> {
       await db.delete(loginAttempts).where(eq(loginAttempts.key, key));
+    },
+
+    /** Takes back one counted attempt (a successful login should not use up its address's budget). */
+    async uncountAttempt(key: string): Promise<void> {
+      await db.update(loginAttempts).set({ count: sql`max(${loginAttempts.count} - 1, 0)` }).where(eq(loginAttempts.key, key));
+    },
+
+    /** Hourly housekeeping: expired sessions and attempt counters whose window has passed. */
+    async purgeExpired(now: number, attemptWindowMs: number): Promise<void> {
+      await runAtomically(db, [
+        db.delete(sessions).where(sql`${sessions.lastVerifiedAt} <= ${now - INACTIVITY_TIMEOUT_MS} or ${sessions.createdAt} <= ${now - ABSOLUTE_TIMEOUT_MS}`),
+        db.delete(loginAttempts).where(sql`${loginAttempts.windowStart} <= ${now - attemptWindowMs}`),
+      ]);
     },
   };
 }

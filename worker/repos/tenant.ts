@@ -11,7 +11,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client';
 import {
   accounts, activities, contacts, lostReasons, opportunities, opportunityContacts, opportunityProducts,
-  dailyStats, opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants, type Role,
+  dailyStats, nightlyRuns, opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants, type Role,
 } from '../../db/schema';
 import type { WorkspaceRows } from '../services/template-install';
 import { insertChunked, runAtomically, type Statement } from './batch';
@@ -30,6 +30,12 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     restrictToOwner
       ? and(eq(opportunities.tenantId, tenantId), eq(opportunities.ownerId, restrictToOwner))
       : eq(opportunities.tenantId, tenantId);
+
+  const markRun = (asOfDate: string, status: 'done' | 'failed', at: number) =>
+    db
+      .insert(nightlyRuns)
+      .values({ tenantId, asOfDate, status, updatedAt: at })
+      .onConflictDoUpdate({ target: [nightlyRuns.tenantId, nightlyRuns.asOfDate], set: { status, updatedAt: at } });
 
   const stamp = <T extends { tenantId?: string }>(rows: T[]) => rows.map((row) => ({ ...row, tenantId }));
 
@@ -88,7 +94,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
       /**
        * Per-stage open counts and amounts as they stood at `endOfDay` (from stage history, using
        * the amount recorded with each stage change), replacing the date's rows atomically.
-       * Statements: 1 read + 1 delete + ⌈rows/14⌉ inserts + 1 tenant update.
+       * Statements: 1 read + 1 delete + ⌈rows/14⌉ inserts + 1 run marker.
        */
       async writeStageSnapshot(asOfDate: string, endOfDay: number, computedAt: number) {
         const totals = await db.all<{ pipelineId: string; stageId: string; count: number; amount: number; weighted: number }>(sql`
@@ -100,7 +106,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
           )
           select s.pipeline_id as pipelineId, s.id as stageId, count(*) as count,
                  coalesce(sum(latest.amount), 0) as amount,
-                 coalesce(sum(latest.amount * s.probability / 100.0), 0) as weighted
+                 coalesce(sum(latest.amount * coalesce(o.probability_override, s.probability) / 100.0), 0) as weighted
           from latest
           join ${opportunities} o on o.id = latest.opportunity_id and o.tenant_id = ${tenantId}
           join ${stages} s on s.id = latest.to_stage_id and s.tenant_id = ${tenantId}
@@ -119,13 +125,14 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
         await runAtomically(db, [
           db.delete(dailyStats).where(and(eq(dailyStats.tenantId, tenantId), eq(dailyStats.asOfDate, asOfDate))),
           ...insertChunked(db, dailyStats, rows),
-          // Advance only over contiguous dates, so a failed earlier date is not skipped.
-          db
-            .update(tenants)
-            .set({ lastSnapshotDate: asOfDate })
-            .where(and(eq(tenants.id, tenantId), sql`coalesce(${tenants.lastSnapshotDate}, '0000-00-00') < ${asOfDate}`, sql`(${tenants.lastSnapshotDate} is null or date(${tenants.lastSnapshotDate}, '+1 day') = ${asOfDate})`)),
+          markRun(asOfDate, 'done', computedAt),
         ]);
         return rows.length;
+      },
+
+      /** After the queue's retries: the date is logged as failed and the schedule moves past it. */
+      async markFailed(asOfDate: string, now: number) {
+        await markRun(asOfDate, 'failed', now);
       },
 
       async stageSnapshot(asOfDate: string) {

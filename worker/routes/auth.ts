@@ -8,12 +8,16 @@ import type { AppEnv } from '../env';
 import { ProblemError, badRequest, conflict, tooManyRequests, unauthorized } from '../errors';
 import { clearSessionCookie, requireUser, writeSessionCookie } from '../middleware/session';
 import { AUTHENTICATED_ERRORS, COMMON_ERRORS, jsonBody, jsonResponse, newRouter } from '../openapi';
+import { rateLimitAddress } from '../services/client-address';
 import { isValidTimeZone } from '../services/dates';
 
-// Failed logins per account and per client address, counted in D1 over a fixed window.
+// Login attempts per account and per client address, and signups per address, counted in D1
+// over fixed windows. A successful login gives its attempt back.
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 export const LOGIN_LIMIT_PER_ACCOUNT = 10;
 export const LOGIN_LIMIT_PER_IP = 100;
+export const SIGNUP_WINDOW_MS = 60 * 60 * 1000;
+export const SIGNUP_LIMIT_PER_IP = 20;
 
 const Email = z.string().trim().toLowerCase().max(254).pipe(z.email({ message: 'Enter a valid email address.' }));
 const Password = z
@@ -66,13 +70,19 @@ export const authRoutes = newRouter<AppEnv>()
     async (c) => {
       const body = c.req.valid('json');
       const identity = c.get('identity');
+      const now = c.get('now')();
+      const wait = await identity.countAttempt(
+        [{ key: `signup-ip:${rateLimitAddress(c.req.header('cf-connecting-ip'))}`, limit: SIGNUP_LIMIT_PER_IP }],
+        SIGNUP_WINDOW_MS,
+        now,
+      );
+      if (wait > 0) throw tooManyRequests(wait);
       const template = findTemplate(body.template);
       if (!template) throw badRequest([{ path: 'template', message: 'Choose one of the templates.' }]);
       if (await identity.emailExists(body.email)) {
         throw conflict('email_taken', 'An account with this email already exists. Log in instead.');
       }
       const locale = body.locale ?? (c.req.header('accept-language')?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
-      const now = c.get('now')();
       const input = {
         email: body.email,
         passwordHash: await hashPassword(body.password),
@@ -117,10 +127,9 @@ export const authRoutes = newRouter<AppEnv>()
       const { email, password } = c.req.valid('json');
       const identity = c.get('identity');
       const now = c.get('now')();
-      const ip = c.req.header('cf-connecting-ip') ?? 'local';
-      const accountKey = `account:${email}`;
-      const ipKey = `ip:${ip}`;
-      const wait = await identity.loginBlockedFor(
+      const accountKey = `login-account:${email}`;
+      const ipKey = `login-ip:${rateLimitAddress(c.req.header('cf-connecting-ip'))}`;
+      const wait = await identity.countAttempt(
         [
           { key: accountKey, limit: LOGIN_LIMIT_PER_ACCOUNT },
           { key: ipKey, limit: LOGIN_LIMIT_PER_IP },
@@ -128,19 +137,14 @@ export const authRoutes = newRouter<AppEnv>()
         LOGIN_WINDOW_MS,
         now,
       );
-      if (wait > 0) {
-        c.header('Retry-After', String(wait));
-        throw tooManyRequests(wait);
-      }
+      if (wait > 0) throw tooManyRequests(wait);
       const credentials = await identity.findCredentials(email);
+      // Unknown emails cost a full hash too, so response time does not reveal which exist.
       const valid = credentials?.passwordHash
         ? await verifyPassword(password, credentials.passwordHash)
         : await verifyDummyPassword(password);
-      if (!valid || !credentials) {
-        await identity.recordLoginFailure([accountKey, ipKey], LOGIN_WINDOW_MS, now);
-        throw unauthorized('invalid_credentials', 'The email or password is incorrect.');
-      }
-      await identity.clearLoginFailures(accountKey);
+      if (!valid || !credentials) throw unauthorized('invalid_credentials', 'The email or password is incorrect.');
+      await Promise.all([identity.clearAttempts(accountKey), identity.uncountAttempt(ipKey)]);
       // A fresh session on every login (never reuse one a browser brought along).
       const previous = c.get('sessionId');
       if (previous) await identity.sessions.deleteSession(previous);

@@ -25,7 +25,18 @@ export function utcOffsetMinutes(instant: number, timeZone: string): number {
 /** The instant of `hour`:00 local time on `date` in `timeZone`. */
 export function localTimeToInstant(date: string, hour: number, timeZone: string): number {
   const guess = Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
-  return guess - utcOffsetMinutes(guess, timeZone) * 60_000;
+  if (Number.isNaN(guess)) throw new RangeError(`Invalid date ${date}`);
+  // The offset at the guess can differ from the offset at the answer when a daylight-saving
+  // change falls between them (e.g. Sydney, Auckland), so correct once with the answer's offset.
+  const first = guess - utcOffsetMinutes(guess, timeZone) * 60_000;
+  return guess - utcOffsetMinutes(first, timeZone) * 60_000;
+}
+
+/** True for a real calendar date written YYYY-MM-DD (rejects 2026-02-30). */
+export function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const parsed = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed) && new Date(parsed).toISOString().slice(0, 10) === value;
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
