@@ -3,6 +3,10 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+// Offline machines: miniflare would otherwise try to fetch cf.json and stall.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+process.env.WRANGLER_SEND_METRICS ??= 'false';
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('db/migrations');
   return {
