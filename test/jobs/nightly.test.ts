@@ -69,6 +69,18 @@ describe('the hourly schedule', () => {
     for (const batch of sent) expect(batch.length).toBeLessThanOrEqual(100);
   });
 
+  it('purges expired sessions and spent attempt counters on the way', async () => {
+    const old = Date.now() - 40 * DAY;
+    await env.DB.batch([
+      env.DB.prepare(`insert into sessions (id, secret_hash, user_id, created_at, last_verified_at) values ('expired-session', 'x', 'u', ?, ?)`).bind(old, old),
+      env.DB.prepare(`insert into login_attempts (key, window_start, count) values ('login-ip:old', ?, 3)`).bind(old),
+    ]);
+    const fakeEnv = { ...env, NIGHTLY_QUEUE: { sendBatch: async () => {} } } as unknown as Env;
+    await scheduleNightly(fakeEnv, Date.now());
+    const left = await env.DB.prepare(`select (select count(*) from sessions where id = 'expired-session') + (select count(*) from login_attempts where key = 'login-ip:old') as n`).first<{ n: number }>();
+    expect(left!.n).toBe(0);
+  });
+
   it('sends nothing for a tenant whose dates were just sent', async () => {
     const { tenant } = await signUp({ locale: 'en' });
     const sent: NightlyMessage[] = [];

@@ -6,6 +6,8 @@
 // It computes nothing itself, and one tenant's odd data never stops the others.
 import { createDatabase } from '../../db/client';
 import { tenantDirectory } from '../repos/directory';
+import { identityRepo } from '../repos/identity';
+import { ATTEMPT_WINDOW_MAX_MS } from '../auth/limits';
 import { addDays, localDate } from '../services/dates';
 import { QUEUE_SEND_BATCH_MAX, type NightlyMessage } from './messages';
 
@@ -41,7 +43,10 @@ export function planTenant(tenant: ScheduleTenant, now: number): { send: string[
 }
 
 export async function scheduleNightly(env: Env, now: number): Promise<{ tenants: number; messages: number }> {
-  const directory = tenantDirectory(createDatabase(env.DB));
+  const db = createDatabase(env.DB);
+  const directory = tenantDirectory(db);
+  // Housekeeping rides on the same hourly trigger: expired sessions and spent attempt counters.
+  await identityRepo(db).purgeExpired(now, ATTEMPT_WINDOW_MAX_MS);
   const tenants = await directory.listForSchedule();
   const messages: NightlyMessage[] = [];
   const advances: { tenantId: string; date: string }[] = [];

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LOCALES, TEMPLATES, findTemplate } from '../../db/seed/templates';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, verifyDummyPassword, verifyPassword } from '../auth/password';
 import { isCommonPassword } from '../auth/common-passwords';
+import { LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, LOGIN_WINDOW_MS, SIGNUP_LIMIT_PER_IP, SIGNUP_WINDOW_MS } from '../auth/limits';
 import { newSession } from '../auth/session';
 import { DEFAULT_TIMEZONE, createWorkspace } from '../auth/signup';
 import type { AppEnv } from '../env';
@@ -11,13 +12,6 @@ import { AUTHENTICATED_ERRORS, COMMON_ERRORS, jsonBody, jsonResponse, newRouter 
 import { rateLimitAddress } from '../services/client-address';
 import { isValidTimeZone } from '../services/dates';
 
-// Login attempts per account and per client address, and signups per address, counted in D1
-// over fixed windows. A successful login gives its attempt back.
-export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
-export const LOGIN_LIMIT_PER_ACCOUNT = 10;
-export const LOGIN_LIMIT_PER_IP = 100;
-export const SIGNUP_WINDOW_MS = 60 * 60 * 1000;
-export const SIGNUP_LIMIT_PER_IP = 20;
 
 const Email = z.string().trim().toLowerCase().max(254).pipe(z.email({ message: 'Enter a valid email address.' }));
 const Password = z
