@@ -25,7 +25,7 @@ describe('POST /api/auth/signup', () => {
   it('sets an HttpOnly, Secure, SameSite=Lax session cookie for the whole site', async () => {
     const response = await new ApiClient().post('/api/auth/signup', signupBody());
     const cookie = response.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^jihui_session=[a-z0-9]+\.[a-z0-9]+;/);
+    expect(cookie).toMatch(/^__Host-jihui_session=[a-z0-9]+\.[a-z0-9]+;/);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('Secure');
     expect(cookie).toContain('SameSite=Lax');

@@ -7,8 +7,9 @@
  * - The secret is compared in constant time; a token whose id exists but secret differs is invalid.
  * - Sliding expiry: a session unused for INACTIVITY_TIMEOUT ends; activity is written back at most
  *   once per ACTIVITY_CHECK_INTERVAL to spare D1 writes. ABSOLUTE_TIMEOUT ends it regardless.
- * - The cookie is HttpOnly; Secure; SameSite=Lax; Path=/. Browsers accept Secure cookies on
- *   http://localhost (a secure context), so the same attributes serve development and production.
+ * - The cookie is HttpOnly; Secure; SameSite=Lax; Path=/, named with the __Host- prefix so a
+ *   sibling subdomain cannot plant or overwrite it. Browsers accept Secure (and __Host-) cookies
+ *   on http://localhost (a secure context), so the same attributes serve development and production.
  * - Cookies alone don't stop cross-site JSON posts: see middleware/same-origin.ts.
  */
 import { sha256 } from '@oslojs/crypto/sha2';
@@ -16,7 +17,7 @@ import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { decodeHex, encodeHexLowerCase } from '@oslojs/encoding';
 import { randomBase32 } from '../services/ids';
 
-export const SESSION_COOKIE = 'jihui_session';
+export const SESSION_COOKIE = '__Host-jihui_session';
 export const INACTIVITY_TIMEOUT_MS = 10 * 24 * 60 * 60 * 1000;
 export const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000;
 export const ABSOLUTE_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
