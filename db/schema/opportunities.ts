@@ -100,10 +100,11 @@ export const stageChanges = sqliteTable(
   ],
 );
 
-export const ACTIVITY_METHODS = ['call', 'visit', 'meeting', 'email', 'wechat', 'other'] as const;
-export type ActivityMethod = (typeof ACTIVITY_METHODS)[number];
+// How a follow-up happens (the API's `kind`).
+export const ACTIVITY_KINDS = ['call', 'visit', 'meeting', 'email', 'wechat', 'other'] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
-// A follow-up plan has dueAt (+ expectedResult); a record has doneAt (+ outcome, feedback).
+// A follow-up plan has dueAt (+ expectedResult); a record has doneAt (+ outcome, customer feedback).
 // Completing a plan sets doneAt on the same row.
 export const activities = sqliteTable(
   'activities',
@@ -112,13 +113,14 @@ export const activities = sqliteTable(
     tenantId: tenantId(),
     opportunityId: text().notNull(),
     ownerId: text().notNull(),
-    method: text({ enum: ACTIVITY_METHODS }).notNull(),
+    kind: text({ enum: ACTIVITY_KINDS }).notNull(),
     subject: text().notNull(),
     dueAt: instant(),
     expectedResult: text(),
     doneAt: instant(),
     outcome: text(),
-    customerFeedback: text(),
+    // What the customer said (客户反馈).
+    feedback: text(),
     version: integer().notNull().default(1),
     createdBy: text().notNull(),
     createdAt: createdAt(),

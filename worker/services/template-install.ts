@@ -220,9 +220,9 @@ function buildSample(input: InstallInput, sample: SampleData, maps: KeyMaps) {
     const at = localTimeToInstant(addDays(today, a.atInDays), a.hour, timeZone);
     const done = a.atInDays < 0;
     return {
-      id: newId(), tenantId, opportunityId, ownerId: opportunity.ownerId, method: a.method, subject: a.subject,
+      id: newId(), tenantId, opportunityId, ownerId: opportunity.ownerId, kind: a.method, subject: a.subject,
       dueAt: done ? null : at, expectedResult: done ? null : (a.expectedResult ?? null),
-      doneAt: done ? at : null, outcome: done ? (a.outcome ?? null) : null, customerFeedback: done ? (a.customerFeedback ?? null) : null,
+      doneAt: done ? at : null, outcome: done ? (a.outcome ?? null) : null, feedback: done ? (a.customerFeedback ?? null) : null,
       createdBy: opportunity.ownerId, createdAt: Math.min(at, now), updatedAt: Math.min(at, now),
     };
   });
