@@ -11,7 +11,10 @@ import { sameOrigin } from './middleware/same-origin';
 import { sessionReader } from './middleware/session';
 import { tenantScope } from './middleware/tenant';
 import { newRouter } from './openapi';
+import { accountRoutes } from './routes/accounts';
 import { authRoutes } from './routes/auth';
+import { catalogRoutes } from './routes/catalog';
+import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
 import { templateRoutes } from './routes/templates';
 import { workspaceRoutes } from './routes/workspace';
@@ -33,7 +36,11 @@ export function createApp(options: ContextOptions = {}) {
   // after: that keeps every tenant route in AppType for the typed client.
   const tenantApp = newRouter<TenantEnv>();
   tenantApp.use('*', tenantScope());
-  const tenantRoutes = tenantApp.route('/', workspaceRoutes);
+  const tenantRoutes = tenantApp
+    .route('/', workspaceRoutes)
+    .route('/catalog', catalogRoutes)
+    .route('/accounts', accountRoutes)
+    .route('/contacts', contactRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());

@@ -11,21 +11,20 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client';
 import {
   accounts, activities, contacts, lostReasons, opportunities, opportunityContacts, opportunityProducts,
-  dailyStats, nightlyRuns, opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants, type Role,
+  dailyStats, nightlyRuns, opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants,
 } from '../../db/schema';
 import type { WorkspaceRows } from '../services/template-install';
+import { accountRepo, contactRepo } from './accounts';
+import { catalogRepo } from './catalog';
+import { repoScope, type Viewer } from './scope';
 import { insertChunked, runAtomically, type Statement } from './batch';
 
-export interface Viewer {
-  userId: string;
-  role: Role;
-  /** The workspace setting "members see only their own opportunities". */
-  ownOnly: boolean;
-}
+export type { Viewer } from './scope';
 
 export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
   // Members (and viewers) restricted to their own opportunities when the workspace says so.
-  const restrictToOwner = viewer?.ownOnly && (viewer.role === 'member' || viewer.role === 'viewer') ? viewer.userId : null;
+  const scope = repoScope(db, tenantId, viewer);
+  const { restrictToOwner } = scope;
   const visibleOpportunities = () =>
     restrictToOwner
       ? and(eq(opportunities.tenantId, tenantId), eq(opportunities.ownerId, restrictToOwner))
@@ -41,6 +40,9 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
 
   return {
     tenantId,
+    accounts: accountRepo(scope),
+    contacts: contactRepo(scope),
+    catalog: catalogRepo(scope),
 
     workspace: {
       async get() {

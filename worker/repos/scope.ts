@@ -1,0 +1,37 @@
+import type { Database } from '../../db/client';
+import type { Role } from '../../db/schema';
+
+export interface Viewer {
+  userId: string;
+  role: Role;
+  /** The workspace setting "members see only their own opportunities". */
+  ownOnly: boolean;
+}
+
+/** What every tenant repo is built from: the database, the tenant, and who is looking. */
+export interface RepoScope {
+  db: Database;
+  tenantId: string;
+  viewer: Viewer | undefined;
+  /** Set when the viewer may see only opportunities they own. */
+  restrictToOwner: string | null;
+}
+
+export function repoScope(db: Database, tenantId: string, viewer?: Viewer): RepoScope {
+  const restrictToOwner = viewer?.ownOnly && (viewer.role === 'member' || viewer.role === 'viewer') ? viewer.userId : null;
+  return { db, tenantId, viewer, restrictToOwner };
+}
+
+/** Opaque keyset cursor: the sort value and id of the last row of a page. */
+export function encodeCursor(values: readonly (string | number | null)[]): string {
+  return btoa(JSON.stringify(values)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+export function decodeCursor(cursor: string): (string | number | null)[] | null {
+  try {
+    const value: unknown = JSON.parse(atob(cursor.replaceAll('-', '+').replaceAll('_', '/')));
+    return Array.isArray(value) && value.every((v) => v === null || typeof v === 'string' || typeof v === 'number') ? value : null;
+  } catch {
+    return null;
+  }
+}
