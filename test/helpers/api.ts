@@ -1,6 +1,7 @@
 // Talks to the real Worker (SELF) like a browser would: same-origin headers on mutations and a
 // cookie jar per client, so each test acts as one or more independent users.
 import { SELF } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 
 export const ORIGIN = 'http://localhost';
 
@@ -91,4 +92,16 @@ export async function signUp(options: SignupOptions = {}) {
   });
   if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${response.text}`);
   return { client, email, user: response.body.user as { id: string }, tenant: response.body.tenant as { id: string; slug: string; name: string } };
+}
+
+/**
+ * A second person in `tenantId` with `role`: signs them up (with a workspace of their own) and adds
+ * a membership directly, since inviting is another feature's job.
+ */
+export async function addMember(tenantId: string, role: 'admin' | 'member' | 'viewer', name = `${role} person`) {
+  const person = await signUp({ name, workspaceName: `${name} home` });
+  await env.DB.prepare(`insert into memberships (tenant_id, user_id, role, created_at) values (?, ?, ?, ?)`)
+    .bind(tenantId, person.user.id, role, Date.now())
+    .run();
+  return person;
 }
