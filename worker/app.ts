@@ -13,6 +13,8 @@ import { tenantScope } from './middleware/tenant';
 import { newRouter } from './openapi';
 import { accountRoutes } from './routes/accounts';
 import { authRoutes } from './routes/auth';
+import { boardRoutes } from './routes/board';
+import { opportunityRoutes } from './routes/opportunities';
 import { catalogRoutes } from './routes/catalog';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
@@ -38,6 +40,8 @@ export function createApp(options: ContextOptions = {}) {
   tenantApp.use('*', tenantScope());
   const tenantRoutes = tenantApp
     .route('/', workspaceRoutes)
+    .route('/pipelines', boardRoutes)
+    .route('/opportunities', opportunityRoutes)
     .route('/catalog', catalogRoutes)
     .route('/accounts', accountRoutes)
     .route('/contacts', contactRoutes);

@@ -216,6 +216,7 @@ CREATE TABLE `opportunities` (
 );
 --> statement-breakpoint
 CREATE INDEX `opportunities_board_idx` ON `opportunities` (`tenant_id`,`pipeline_id`,`stage_id`,`position`);--> statement-breakpoint
+CREATE UNIQUE INDEX `opportunities_position_uq` ON `opportunities` (`tenant_id`,`stage_id`,`position`);--> statement-breakpoint
 CREATE INDEX `opportunities_owner_idx` ON `opportunities` (`tenant_id`,`owner_id`,`status`);--> statement-breakpoint
 CREATE INDEX `opportunities_close_idx` ON `opportunities` (`tenant_id`,`status`,`expected_close_date`);--> statement-breakpoint
 CREATE INDEX `opportunities_account_idx` ON `opportunities` (`tenant_id`,`account_id`);--> statement-breakpoint

@@ -1,5 +1,5 @@
 // Opportunities (商机), their products and contacts, stage history and follow-ups (跟进).
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { createdAt, id, instant, tenantId, updatedAt } from './columns';
 
 export const OPPORTUNITY_STATUSES = ['open', 'won', 'lost'] as const;
@@ -41,6 +41,8 @@ export const opportunities = sqliteTable(
   },
   (t) => [
     index('opportunities_board_idx').on(t.tenantId, t.pipelineId, t.stageId, t.position),
+    // Positions are unique within a column; a concurrent move that computed the same key retries.
+    uniqueIndex('opportunities_position_uq').on(t.tenantId, t.stageId, t.position),
     index('opportunities_owner_idx').on(t.tenantId, t.ownerId, t.status),
     index('opportunities_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
     index('opportunities_account_idx').on(t.tenantId, t.accountId),

@@ -15,6 +15,8 @@ import {
 } from '../../db/schema';
 import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
+import { activityRepo } from './activities';
+import { opportunityRepo } from './opportunities';
 import { catalogRepo } from './catalog';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, runAtomically, type Statement } from './batch';
@@ -40,6 +42,8 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
 
   return {
     tenantId,
+    opportunities: opportunityRepo(scope),
+    activities: activityRepo(scope),
     accounts: accountRepo(scope),
     contacts: contactRepo(scope),
     catalog: catalogRepo(scope),

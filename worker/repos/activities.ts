@@ -1,0 +1,132 @@
+/**
+ * Follow-ups (跟进) of one tenant's opportunities: plans (due time, expected result) and records
+ * (done time, outcome, customer feedback). Every write also refreshes the opportunity's last
+ * activity and next planned follow-up in the same atomic batch.
+ */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { ACTIVITY_KINDS, activities, opportunities, users, type ActivityKind } from '../../db/schema';
+import { newId } from '../services/ids';
+import { runAtomically } from './batch';
+import type { RepoScope } from './scope';
+
+export { ACTIVITY_KINDS };
+
+export interface ActivityFields {
+  kind?: ActivityKind;
+  subject?: string;
+  dueAt?: number | null;
+  expectedResult?: string | null;
+  doneAt?: number | null;
+  outcome?: string | null;
+  feedback?: string | null;
+  ownerId?: string;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+type ActivityRow = typeof activities.$inferSelect & { ownerName: string | null };
+
+export function toActivity(row: ActivityRow) {
+  return {
+    id: row.id,
+    opportunityId: row.opportunityId,
+    kind: row.kind,
+    subject: row.subject,
+    /** A plan until it is done; then a record. */
+    state: row.doneAt === null ? ('planned' as const) : ('done' as const),
+    dueAt: iso(row.dueAt),
+    expectedResult: row.expectedResult,
+    doneAt: iso(row.doneAt),
+    outcome: row.outcome,
+    feedback: row.feedback,
+    ownerId: row.ownerId,
+    ownerName: row.ownerName,
+    version: row.version,
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+  };
+}
+
+export type ActivityRecord = ReturnType<typeof toActivity>;
+
+export function activityRepo(scope: RepoScope) {
+  const { db, tenantId } = scope;
+
+  // The opportunity's summary columns, recomputed from its follow-ups (not its version: a
+  // follow-up never conflicts with someone moving the card).
+  const refreshOpportunity = (opportunityId: string) =>
+    db
+      .update(opportunities)
+      .set({
+        lastActivityAt: sql`(select max(${activities.doneAt}) from ${activities} where ${activities.tenantId} = ${tenantId} and ${activities.opportunityId} = ${opportunityId})`,
+        nextActivityAt: sql`(select min(${activities.dueAt}) from ${activities} where ${activities.tenantId} = ${tenantId} and ${activities.opportunityId} = ${opportunityId} and ${activities.doneAt} is null and ${activities.dueAt} is not null)`,
+      })
+      .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.id, opportunityId)));
+
+  const select = () =>
+    db
+      .select({ activity: activities, ownerName: users.name })
+      .from(activities)
+      .leftJoin(users, eq(users.id, activities.ownerId));
+
+  async function load(opportunityId: string, id: string) {
+    const row = await select()
+      .where(and(eq(activities.tenantId, tenantId), eq(activities.opportunityId, opportunityId), eq(activities.id, id)))
+      .get();
+    return row ? toActivity({ ...row.activity, ownerName: row.ownerName }) : null;
+  }
+
+  return {
+    /** Plans first by due time, then records newest first — the timeline the UI shows. */
+    async list(opportunityId: string) {
+      const rows = await select()
+        .where(and(eq(activities.tenantId, tenantId), eq(activities.opportunityId, opportunityId)))
+        .orderBy(sql`${activities.doneAt} is not null`, asc(activities.dueAt), sql`${activities.doneAt} desc`, asc(activities.id))
+        .all();
+      return rows.map((r) => toActivity({ ...r.activity, ownerName: r.ownerName }));
+    },
+
+    get: load,
+
+    async create(opportunityId: string, fields: ActivityFields & { kind: ActivityKind; subject: string }, actor: { userId: string; now: number }) {
+      const id = newId();
+      await runAtomically(db, [
+        db.insert(activities).values({
+          id, tenantId, opportunityId, ownerId: fields.ownerId ?? actor.userId, kind: fields.kind, subject: fields.subject,
+          dueAt: fields.dueAt ?? null, expectedResult: fields.expectedResult ?? null, doneAt: fields.doneAt ?? null,
+          outcome: fields.outcome ?? null, feedback: fields.feedback ?? null, createdBy: actor.userId, createdAt: actor.now, updatedAt: actor.now,
+        }),
+        refreshOpportunity(opportunityId),
+      ]);
+      return (await load(opportunityId, id))!;
+    },
+
+    /** Partial update with optimistic version; completing a plan is setting doneAt (+ outcome). */
+    async update(opportunityId: string, id: string, version: number, fields: ActivityFields, now: number) {
+      const current = await load(opportunityId, id);
+      if (!current) return { ok: false as const, kind: 'not_found' as const };
+      if (current.version !== version) return { ok: false as const, kind: 'stale_version' as const, current };
+      const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      const [result] = await db.batch([
+        db
+          .update(activities)
+          .set({ ...set, version: version + 1, updatedAt: now })
+          .where(and(eq(activities.tenantId, tenantId), eq(activities.opportunityId, opportunityId), eq(activities.id, id), eq(activities.version, version))),
+        refreshOpportunity(opportunityId),
+      ]);
+      if (((result as { meta?: { changes?: number } }).meta?.changes ?? 0) === 0) {
+        const latest = await load(opportunityId, id);
+        return latest ? { ok: false as const, kind: 'stale_version' as const, current: latest } : { ok: false as const, kind: 'not_found' as const };
+      }
+      return { ok: true as const, value: (await load(opportunityId, id))! };
+    },
+
+    async remove(opportunityId: string, id: string): Promise<boolean> {
+      const [result] = await db.batch([
+        db.delete(activities).where(and(eq(activities.tenantId, tenantId), eq(activities.opportunityId, opportunityId), eq(activities.id, id))),
+        refreshOpportunity(opportunityId),
+      ]);
+      return ((result as { meta?: { changes?: number } }).meta?.changes ?? 0) > 0;
+    },
+  };
+}
