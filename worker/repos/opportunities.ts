@@ -412,7 +412,11 @@ export function opportunityRepo(scope: RepoScope) {
      */
     async board(pipelineId: string, filter: OpportunityFilter, limit: number) {
       const conditions = [...filterConditions(filter), eq(opportunities.pipelineId, pipelineId)];
-      const totals = db
+      // Accounts are joined for the text search only; without it the aggregates and the ranking
+      // read the opportunities table alone (through the board index).
+      const searching = Boolean(filter.q?.trim());
+      const accountJoin = and(eq(accounts.id, opportunities.accountId), eq(accounts.tenantId, tenantId));
+      const totalsBase = db
         .select({
           stageId: sql<string>`${opportunities.stageId}`.as('agg_stage_id'),
           count: sql<number>`count(*)`.as('agg_count'),
@@ -420,19 +424,13 @@ export function opportunityRepo(scope: RepoScope) {
           weightedAmount: sql<number>`${weighted}`.as('agg_weighted'),
         })
         .from(opportunities)
-        .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)))
-        .leftJoin(accounts, and(eq(accounts.id, opportunities.accountId), eq(accounts.tenantId, tenantId)))
-        .where(and(...conditions))
-        .groupBy(opportunities.stageId)
-        .as('totals');
-      const ranked = db
-        .select({ ...cardColumns, rank: sql<number>`row_number() over (partition by ${opportunities.stageId} order by ${opportunities.position}, ${opportunities.id})`.as('card_rank') })
-        .from(opportunities)
-        .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)))
-        .leftJoin(accounts, and(eq(accounts.id, opportunities.accountId), eq(accounts.tenantId, tenantId)))
-        .leftJoin(users, eq(users.id, opportunities.ownerId))
-        .where(and(...conditions))
-        .as('ranked');
+        .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)));
+      const totals = (searching ? totalsBase.leftJoin(accounts, accountJoin) : totalsBase).where(and(...conditions)).groupBy(opportunities.stageId).as('totals');
+      // Rank ids only, then join the card columns for the few rows that make the first pages.
+      const rankBase = db
+        .select({ rankedId: sql<string>`${opportunities.id}`.as('ranked_id'), rank: sql<number>`row_number() over (partition by ${opportunities.stageId} order by ${opportunities.position}, ${opportunities.id})`.as('card_rank') })
+        .from(opportunities);
+      const ranked = (searching ? rankBase.leftJoin(accounts, accountJoin) : rankBase).where(and(...conditions)).as('ranked');
       const [columnRows, cardRows] = await db.batch([
         db
           .select({
@@ -448,10 +446,13 @@ export function opportunityRepo(scope: RepoScope) {
           .leftJoin(totals, eq(totals.stageId, stages.id))
           .where(and(eq(stages.tenantId, tenantId), eq(stages.pipelineId, pipelineId)))
           .orderBy(asc(stages.position)),
-        db.select().from(ranked).where(sql`${ranked.rank} <= ${limit + 1}`).orderBy(asc(ranked.stageId), asc(ranked.position), asc(ranked.id)),
+        cardsFrom()
+          .innerJoin(ranked, eq(ranked.rankedId, opportunities.id))
+          .where(and(eq(opportunities.tenantId, tenantId), sql`${ranked.rank} <= ${limit + 1}`))
+          .orderBy(asc(opportunities.stageId), asc(opportunities.position), asc(opportunities.id)),
       ]);
       if (columnRows.length === 0) return null;
-      const cardsByStage = Map.groupBy(cardRows as (CardRow & { rank: number })[], (c) => c.stageId);
+      const cardsByStage = Map.groupBy(cardRows as CardRow[], (c) => c.stageId);
       return {
         pipeline: { id: pipelineId, name: columnRows[0]!.pipelineName },
         columns: columnRows.map((row) => {

@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// `npm run bench`: the board endpoint against its floor, side by side in one run.
+// 1. a fresh local D1 (own state dir), wrangler dev on :8790, a workspace signed up through the
+//    API and 2,000 open opportunities seeded into it; 2. GET /board measured over HTTP on loopback;
+// 3. the same repo code on the same SQLite file directly (test/bench/board-floor.ts).
+// Prints p50/p95/p99 for both, their ratio, and the statements one board read runs.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { generateNKeysBetween } from 'fractional-indexing';
+
+const PORT = 8790;
+const ORIGIN = `http://localhost:${PORT}`;
+const STATE = '.wrangler/bench';
+const OPPORTUNITIES = Number(process.env.BENCH_OPPORTUNITIES ?? 2000);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
+/** @param {string[]} args */
+function npx(args) {
+  const result = spawnSync('npx', args, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npx ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+}
+
+/** @param {number[]} values @param {number} p */
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+};
+/** @param {number[]} samples */
+const summary = (samples) => ({ p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) });
+const ms = (/** @type {number} */ v) => `${v.toFixed(2)} ms`.padStart(10);
+
+rmSync(STATE, { recursive: true, force: true });
+console.log('▸ building the web app and migrating a fresh local D1…');
+spawnSync('npm', ['run', '--silent', 'build'], { env, stdio: 'ignore' });
+npx(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', STATE]);
+/** @type {import('node:child_process').ChildProcess | null} */
+let server = null;
+async function startServer() {
+  server = spawn('npx', ['wrangler', 'dev', '--port', String(PORT), '--ip', '127.0.0.1', '--persist-to', STATE, '--show-interactive-dev-session=false'], { env, stdio: 'ignore', detached: true });
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${ORIGIN}/api/health`)).ok) return; } catch { /* starting */ }
+    if (i > 240) throw new Error('wrangler dev did not start');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+async function stopServer() {
+  const running = server;
+  server = null;
+  if (!running?.pid) return;
+  try { process.kill(-running.pid, 'SIGTERM'); } catch { /* gone */ }
+  await new Promise((r) => running.once('exit', r));
+}
+process.on('exit', () => { if (server?.pid) try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ } });
+
+try {
+  await startServer();
+  const headers = { 'content-type': 'application/json', origin: ORIGIN };
+  const signup = await fetch(`${ORIGIN}/api/auth/signup`, {
+    method: 'POST', headers,
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench password 2026', name: 'Bench', workspaceName: 'Bench Co', template: 'b2b-general', locale: 'en' }),
+  });
+  if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+  const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
+  const { tenant } = await signup.json();
+  const base = `${ORIGIN}/api/t/${tenant.slug}`;
+  const { pipelines } = await (await fetch(`${base}/pipelines`, { headers: { cookie } })).json();
+  const pipeline = pipelines[0];
+  const open = pipeline.stages.filter((/** @type {{kind: string, requiredFields: string[]}} */ s) => s.kind === 'open');
+
+  // Seeding 2,000 rows through the API takes minutes; the rows are written as SQL instead, with
+  // the shape the API writes (fractional positions per column, one stage_changes row each).
+  console.log(`▸ seeding ${OPPORTUNITIES} open opportunities…`);
+  const started = Date.now();
+  const { user } = await (await fetch(`${ORIGIN}/api/auth/me`, { headers: { cookie } })).json();
+  await stopServer();
+  const id = () => randomBytes(12).toString('hex');
+  const now = Date.now();
+  const accountIds = Array.from({ length: 300 }, id);
+  const rows = [];
+  const history = [];
+  const perStage = Math.ceil(OPPORTUNITIES / open.length);
+  for (const [s, stage] of open.entries()) {
+    const keys = generateNKeysBetween(null, null, perStage);
+    for (let k = 0; k < perStage && s * perStage + k < OPPORTUNITIES; k++) {
+      const n = s * perStage + k;
+      const oid = id();
+      const amount = 10_000 + ((n * 7919) % 990_000);
+      rows.push(`('${oid}','${tenant.id}','${pipeline.id}','${stage.id}','Opportunity ${n}','${accountIds[n % 300]}','${user.id}',${amount},'2027-06-30','open','${keys[k]}',1,${now},'${user.id}',${now},${now})`);
+      history.push(`('${id()}','${tenant.id}','${oid}','${pipeline.id}',NULL,'${stage.id}',${now},'${user.id}',${amount})`);
+    }
+  }
+  const chunks = (/** @type {string[]} */ list, /** @type {string} */ head) => {
+    const out = [];
+    for (let i = 0; i < list.length; i += 200) out.push(`${head} values ${list.slice(i, i + 200).join(',')};`);
+    return out;
+  };
+  const seed = [
+    ...chunks(accountIds.map((a, i) => `('${a}','${tenant.id}','Account ${i}','${user.id}',1,${now},${now})`), 'insert into accounts (id, tenant_id, name, owner_id, version, created_at, updated_at)'),
+    ...chunks(rows, 'insert into opportunities (id, tenant_id, pipeline_id, stage_id, title, account_id, owner_id, amount, expected_close_date, status, position, version, stage_entered_at, created_by, created_at, updated_at)'),
+    ...chunks(history, 'insert into stage_changes (id, tenant_id, opportunity_id, pipeline_id, from_stage_id, to_stage_id, changed_at, changed_by, amount)'),
+  ];
+  writeFileSync(join(STATE, 'seed.sql'), seed.join('\n'));
+  npx(['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', STATE, '--file', join(STATE, 'seed.sql')]);
+  await startServer();
+  console.log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const boardUrl = `${base}/pipelines/${pipeline.id}/board`;
+  for (let i = 0; i < 20; i++) await (await fetch(boardUrl, { headers: { cookie } })).arrayBuffer();
+  const api = [];
+  let totalCount = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    const response = await fetch(boardUrl, { headers: { cookie } });
+    const body = await response.json();
+    api.push(performance.now() - t0);
+    totalCount = body.columns.reduce((/** @type {number} */ n, /** @type {{count: number}} */ c) => n + c.count, 0);
+  }
+
+  // The fixed cost of any tenant request (HTTP, workerd, session + membership lookups).
+  const baseline = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    await (await fetch(base, { headers: { cookie } })).arrayBuffer();
+    baseline.push(performance.now() - t0);
+  }
+
+  // The floor: same repo code on the same SQLite file, in this process.
+  const dir = join(STATE, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const file = readdirSync(dir).filter((f) => f.endsWith('.sqlite')).map((f) => join(dir, f))[0];
+  if (!file) throw new Error(`no SQLite file under ${dir}`);
+  const outfile = join(STATE, 'board-floor.mjs');
+  await build({ entryPoints: ['test/bench/board-floor.ts'], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'warning', external: ['node:*'] });
+  const { openFloor } = await import(join(process.cwd(), outfile));
+  const floorDb = openFloor(file);
+  for (let i = 0; i < 20; i++) await floorDb.board(tenant.id, pipeline.id);
+  floorDb.takeStatementCount();
+  await floorDb.board(tenant.id, pipeline.id);
+  const statementsPerRead = floorDb.takeStatementCount();
+  const floor = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    await floorDb.board(tenant.id, pipeline.id);
+    floor.push(performance.now() - t0);
+  }
+  floorDb.close();
+
+  const a = summary(api);
+  const f = summary(floor);
+  const b = summary(baseline);
+  console.log(`\nBoard read, ${totalCount} opportunities in ${pipeline.stages.length} columns, first 50 cards per column, ${SAMPLES} sequential samples each\n`);
+  console.log(`                       p50        p95        p99`);
+  console.log(`API over HTTP   ${ms(a.p50)} ${ms(a.p95)} ${ms(a.p99)}`);
+  console.log(`SQLite floor    ${ms(f.p50)} ${ms(f.p95)} ${ms(f.p99)}`);
+  console.log(`ratio API/floor ${(a.p50 / f.p50).toFixed(2).padStart(9)}x ${(a.p95 / f.p95).toFixed(2).padStart(9)}x ${(a.p99 / f.p99).toFixed(2).padStart(9)}x`);
+  console.log(`\nfor scale: GET /api/t/:tenant (auth + tenant lookups, tiny body)`);
+  console.log(`                ${ms(b.p50)} ${ms(b.p95)} ${ms(b.p99)}`);
+  console.log(`\nD1 statements per board read (board query, one batch): ${statementsPerRead}`);
+  console.log('(the API adds 2 statements per request before it: session + user, tenant membership)');
+} finally {
+  await stopServer();
+}
+process.exit(0);

@@ -1,0 +1,14 @@
+// The slice of Node's built-in SQLite that the benchmark floor uses. This folder is type-checked
+// with the Worker's types (it imports Worker code), which do not include Node's own modules.
+declare module 'node:sqlite' {
+  export class StatementSync {
+    setReturnArrays(enabled: boolean): void;
+    run(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+  }
+  export class DatabaseSync {
+    constructor(path: string, options?: { readOnly?: boolean });
+    prepare(sql: string): StatementSync;
+    close(): void;
+  }
+}
