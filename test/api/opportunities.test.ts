@@ -187,6 +187,15 @@ describe('GET /opportunities', () => {
     expect(seen).toEqual([900, 700, 500, 300, 100, 100, null]);
   });
 
+  it('pages through Chinese titles with the cursor', async () => {
+    const w = await workspace({ locale: 'zh-CN' });
+    for (const title of ['苏州恒达', '北京华信', '上海宏远']) await create(w.client, w.base, { title });
+    const first = await w.client.get(`${w.base}/opportunities?sort=title&direction=asc&limit=2`);
+    expect(first.status).toBe(200);
+    const second = await w.client.get(`${w.base}/opportunities?sort=title&direction=asc&limit=2&cursor=${first.body.nextCursor}`);
+    expect([...first.body.opportunities, ...second.body.opportunities].map((o: { title: string }) => o.title).sort()).toEqual(['上海宏远', '北京华信', '苏州恒达']);
+  });
+
   it('answers 400 for a cursor it did not issue', async () => {
     const w = await workspace();
     const response = await w.client.get(`${w.base}/opportunities?cursor=not-a-cursor`);

@@ -3,7 +3,7 @@
 // not listed here fails the suite, so new routes cannot skip the check.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
-import { signUp } from '../helpers/api';
+import { signUp, type ApiClient } from '../helpers/api';
 
 interface Fixture {
   slugA: string;
@@ -14,11 +14,63 @@ interface Fixture {
 interface MatrixEntry {
   /** A body that would be valid for tenant A's own owner (so a 404 is not a validation error). */
   body?: (f: Fixture) => unknown;
+  /** Creates what the route needs in tenant A (as A's owner) and records the ids in `f.idsA`. */
+  setup?: (ownerA: ApiClient, f: Fixture) => Promise<void>;
+}
+
+/** A fresh account of tenant A, no opportunity pointing at it (so A itself may delete it). */
+async function accountOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/accounts`, { name: 'Alpha Matrix Account' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.accountId = response.body.id;
+}
+
+async function contactOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/contacts`, { name: 'Alpha Matrix Contact' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.contactId = response.body.id;
+}
+
+/** A fresh opportunity of tenant A (in its first stage); records id, stageId and pipelineId. */
+async function opportunityOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/opportunities`, { title: 'Alpha Matrix Deal', accountName: 'Alpha Matrix Buyer', amount: 1000 });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  Object.assign(f.idsA, { id: response.body.id, stageId: response.body.stageId, pipelineId: response.body.pipelineId });
+}
+
+async function followUpOfA(ownerA: ApiClient, f: Fixture) {
+  await opportunityOfA(ownerA, f);
+  const response = await ownerA.post(`/api/t/${f.slugA}/opportunities/${f.idsA.id}/activities`, { kind: 'call', subject: 'Alpha call', dueAt: '2030-01-01T09:00:00Z' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.activityId = response.body.id;
 }
 
 const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant': {},
   'GET /api/t/:tenant/pipelines': {},
+  'GET /api/t/:tenant/catalog': {},
+  'GET /api/t/:tenant/accounts': {},
+  'POST /api/t/:tenant/accounts': { body: () => ({ name: 'Matrix Trading', city: 'Suzhou' }) },
+  'GET /api/t/:tenant/accounts/:accountId': { setup: accountOfA },
+  'PATCH /api/t/:tenant/accounts/:accountId': { setup: accountOfA, body: () => ({ version: 1, city: 'Wuxi' }) },
+  'DELETE /api/t/:tenant/accounts/:accountId': { setup: accountOfA },
+  'GET /api/t/:tenant/contacts': {},
+  'POST /api/t/:tenant/contacts': { setup: accountOfA, body: (f) => ({ name: 'Matrix Person', accountId: f.idsA.accountId, isKey: true }) },
+  'GET /api/t/:tenant/contacts/:contactId': { setup: contactOfA },
+  'PATCH /api/t/:tenant/contacts/:contactId': { setup: contactOfA, body: () => ({ version: 1, title: 'Buyer' }) },
+  'DELETE /api/t/:tenant/contacts/:contactId': { setup: contactOfA },
+  'GET /api/t/:tenant/pipelines/:pipelineId/board': { setup: opportunityOfA },
+  'GET /api/t/:tenant/opportunities': {},
+  'POST /api/t/:tenant/opportunities': { body: () => ({ title: 'Matrix deal', accountName: 'Matrix Buyer' }) },
+  'GET /api/t/:tenant/opportunities/:id': { setup: opportunityOfA },
+  'PATCH /api/t/:tenant/opportunities/:id': { setup: opportunityOfA, body: () => ({ version: 1, title: 'Renamed deal' }) },
+  'DELETE /api/t/:tenant/opportunities/:id': { setup: opportunityOfA },
+  'POST /api/t/:tenant/opportunities/:id/move': { setup: opportunityOfA, body: (f) => ({ stageId: f.idsA.stageId, version: 1 }) },
+  'GET /api/t/:tenant/opportunities/:id/history': { setup: opportunityOfA },
+  'GET /api/t/:tenant/opportunities/:id/activities': { setup: opportunityOfA },
+  'POST /api/t/:tenant/opportunities/:id/activities': { setup: opportunityOfA, body: () => ({ kind: 'visit', subject: 'Matrix visit', doneAt: '2026-11-01T09:00:00Z' }) },
+  'PATCH /api/t/:tenant/opportunities/:id/activities/:activityId': { setup: followUpOfA, body: () => ({ version: 1, subject: 'Renamed call' }) },
+  'DELETE /api/t/:tenant/opportunities/:id/activities/:activityId': { setup: followUpOfA },
 };
 
 function tenantRoutes(): string[] {
@@ -43,12 +95,20 @@ describe('cross-tenant isolation matrix', () => {
     const b = await signUp({ workspaceName: 'Beta Other Co', template: 'saas' });
     const fixture: Fixture = { slugA: a.tenant.slug, idsA: {} };
     const [method, path] = key.split(' ') as [string, string];
-    const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
     const entry = MATRIX[key]!;
+    await entry.setup?.(a.client, fixture);
+    const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
     const response = await b.client.request(method, url, entry.body?.(fixture));
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     for (const secret of [a.tenant.id, 'Secret Alpha Trading', a.user.id]) expect(response.text).not.toContain(secret);
+    // B inside its own workspace, addressing A's records by id: not found either.
+    if (/:(?!tenant)\w+/.test(path)) {
+      const ownSlug = url.replace(`/api/t/${fixture.slugA}`, `/api/t/${b.tenant.slug}`);
+      const probe = await b.client.request(method, ownSlug, entry.body?.(fixture));
+      expect(probe.status).toBe(404);
+      for (const secret of ['Alpha Matrix', a.tenant.id]) expect(probe.text).not.toContain(secret);
+    }
     // And tenant A's owner reaches the same route (the 404 above is isolation, not a broken route).
     const own = await a.client.request(method, url, entry.body?.(fixture));
     expect(own.status).toBeLessThan(400);

@@ -10,6 +10,11 @@ import { addDays, localDate } from '../../worker/services/dates';
 import { signUp } from '../helpers/api';
 
 const DAY = 86_400_000;
+/** Noon UTC `days` days from today: runs an hour apart then stay on one side of midnight. */
+const noonIn = (days: number) => {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days, 12);
+};
 
 describe('which dates are due', () => {
   const tenant = { id: 't1', timezone: 'Asia/Shanghai', lastSnapshotDate: '2026-11-20', createdAt: Date.UTC(2026, 0, 1), runs: [] };
@@ -85,10 +90,10 @@ describe('the hourly schedule', () => {
     const { tenant } = await signUp({ locale: 'en' });
     const sent: NightlyMessage[] = [];
     const fakeEnv = { ...env, NIGHTLY_QUEUE: { sendBatch: async (batch: { body: NightlyMessage }[]) => void sent.push(...batch.map((m) => m.body)) } } as unknown as Env;
-    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY);
+    await scheduleNightly(fakeEnv, noonIn(2));
     expect(sent.filter((m) => m.tenantId === tenant.id)).toHaveLength(2);
     sent.length = 0;
-    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY + 60 * 60 * 1000);
+    await scheduleNightly(fakeEnv, noonIn(2) + 60 * 60 * 1000);
     expect(sent.filter((m) => m.tenantId === tenant.id)).toEqual([]);
   });
 
@@ -96,11 +101,11 @@ describe('the hourly schedule', () => {
     const { tenant } = await signUp({ locale: 'en' });
     const sent: NightlyMessage[] = [];
     const fakeEnv = { ...env, NIGHTLY_QUEUE: { sendBatch: async (batch: { body: NightlyMessage }[]) => void sent.push(...batch.map((m) => m.body)) } } as unknown as Env;
-    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY);
+    await scheduleNightly(fakeEnv, noonIn(2));
     const mine = sent.filter((m) => m.tenantId === tenant.id);
     const batch = createMessageBatch<unknown>('jihui-nightly', mine.map((body, i) => ({ id: `m${i}`, body, attempts: 1, timestamp: Date.now() })));
     await worker.queue(batch, env, createExecutionContext());
-    await scheduleNightly(fakeEnv, Date.now() + 2 * DAY + 60 * 60 * 1000);
+    await scheduleNightly(fakeEnv, noonIn(2) + 60 * 60 * 1000);
     const row = await env.DB.prepare('select last_snapshot_date as d from tenants where id = ?').bind(tenant.id).first<{ d: string }>();
     expect(row!.d).toBe(mine.at(-1)!.date);
   });

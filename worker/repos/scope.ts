@@ -1,3 +1,4 @@
+import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding';
 import type { Database } from '../../db/client';
 import type { Role } from '../../db/schema';
 
@@ -22,14 +23,14 @@ export function repoScope(db: Database, tenantId: string, viewer?: Viewer): Repo
   return { db, tenantId, viewer, restrictToOwner };
 }
 
-/** Opaque keyset cursor: the sort value and id of the last row of a page. */
+/** Opaque keyset cursor: the sort value and id of the last row of a page (UTF-8 safe: 中文 titles). */
 export function encodeCursor(values: readonly (string | number | null)[]): string {
-  return btoa(JSON.stringify(values)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return encodeBase64urlNoPadding(new TextEncoder().encode(JSON.stringify(values)));
 }
 
 export function decodeCursor(cursor: string): (string | number | null)[] | null {
   try {
-    const value: unknown = JSON.parse(atob(cursor.replaceAll('-', '+').replaceAll('_', '/')));
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(decodeBase64urlIgnorePadding(cursor)));
     return Array.isArray(value) && value.every((v) => v === null || typeof v === 'string' || typeof v === 'number') ? value : null;
   } catch {
     return null;
