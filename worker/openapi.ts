@@ -62,3 +62,17 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 export const TenantParams = z.object({
   tenant: z.string().min(1).max(64).openapi({ param: { name: 'tenant', in: 'path' }, example: 'acme' }),
 });
+
+export const text = (max: number) => z.string().trim().max(max, { message: `Use at most ${max} characters.` });
+/** Optional text on create; on update, null (or an empty string) clears it. */
+export const optionalText = (max: number) => text(max).nullable().optional();
+export const requiredName = text(200).min(1, { message: 'Enter a name.' });
+export const Version = z.number({ message: 'Send the version you read.' }).int().min(1).openapi({ description: 'The version you read; a stale one answers 409' });
+
+export const Instant = z.string().openapi({ format: 'date-time' });
+
+/** 409 for a stale version: the problem carries the record as it is now. */
+export const staleVersionResponse = <T extends z.ZodType>(record: T, name: string) => ({
+  description: 'Stale version: someone changed the record since you read it; `current` is how it is now',
+  content: { 'application/problem+json': { schema: ProblemSchema.extend({ current: record }).openapi(name) } },
+});

@@ -2,8 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { TenantEnv } from '../env';
 import { badRequest, conflict, notFound } from '../errors';
-import { AUTHENTICATED_ERRORS, ProblemSchema, TenantParams, jsonBody, jsonResponse, newRouter } from '../openapi';
-import { ContactSchema, Instant, PageQuery, Version, optionalText, requiredName, staleVersionResponse } from './contacts';
+import { AUTHENTICATED_ERRORS, Instant, ProblemSchema, TenantParams, Version, jsonBody, jsonResponse, newRouter, optionalText, requiredName, staleVersionResponse } from '../openapi';
+import { ContactSchema, PageQuery } from './contacts';
 
 const AccountSchema = z
   .object({

@@ -2,14 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { TenantEnv } from '../env';
 import { badRequest, conflict, notFound } from '../errors';
-import { AUTHENTICATED_ERRORS, ProblemSchema, TenantParams, jsonBody, jsonResponse, newRouter } from '../openapi';
+import { AUTHENTICATED_ERRORS, Instant, TenantParams, jsonBody, jsonResponse, newRouter, optionalText, requiredName, staleVersionResponse, Version } from '../openapi';
 import { isNameCursor } from '../repos/accounts';
-
-const text = (max: number) => z.string().trim().max(max, { message: `Use at most ${max} characters.` });
-/** Optional text on create; on update, null (or an empty string) clears it. */
-export const optionalText = (max: number) => text(max).nullable().optional();
-export const requiredName = text(200).min(1, { message: 'Enter a name.' });
-export const Version = z.number({ message: 'Send the version you read.' }).int().min(1).openapi({ description: 'The version you read; a stale one answers 409' });
 
 /** `q`, `limit` and `cursor` of every name-ordered list. */
 export const PageQuery = z.object({
@@ -22,8 +16,6 @@ export const PageQuery = z.object({
     .optional()
     .openapi({ description: 'nextCursor of the previous page' }),
 });
-
-export const Instant = z.string().openapi({ format: 'date-time' });
 
 export const ContactSchema = z
   .object({
@@ -40,12 +32,6 @@ export const ContactSchema = z
     updatedAt: Instant,
   })
   .openapi('Contact');
-
-/** 409 for a stale version: the problem carries the record as it is now. */
-export const staleVersionResponse = <T extends z.ZodType>(record: T, name: string) => ({
-  description: 'Stale version: someone changed the record since you read it; `current` is how it is now',
-  content: { 'application/problem+json': { schema: ProblemSchema.extend({ current: record }).openapi(name) } },
-});
 
 const Email = z.string().trim().max(254).pipe(z.email({ message: 'Enter a valid email address.' }));
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { TenantEnv } from '../env';
 import { ProblemError, badRequest, conflict, notFound } from '../errors';
-import { AUTHENTICATED_ERRORS, TenantParams, jsonBody, jsonResponse, newRouter } from '../openapi';
+import { AUTHENTICATED_ERRORS, TenantParams, Version, jsonBody, jsonResponse, newRouter, staleVersionResponse } from '../openapi';
 import { ACTIVITY_KINDS, type ActivityRecord } from '../repos/activities';
 import { OPPORTUNITY_SORTS, type OpportunityRecord, type WriteRefusal } from '../repos/opportunities';
 import { decodeCursor } from '../repos/scope';
@@ -44,12 +44,12 @@ const CreateOpportunity = EditableFields.partial()
   .openapi('CreateOpportunity');
 
 const PatchOpportunity = EditableFields.partial()
-  .extend({ version: z.number().int().min(1) })
+  .extend({ version: Version })
   .refine(oneAccount, ACCOUNT_CHOICE)
   .openapi('PatchOpportunity');
 
 const MoveOpportunity = EditableFields.partial()
-  .extend({ stageId: Id, version: z.number().int().min(1), beforeId: Id.optional(), afterId: Id.optional() })
+  .extend({ stageId: Id, version: Version, beforeId: Id.optional(), afterId: Id.optional() })
   .refine((v) => !(v.beforeId && v.afterId), { message: 'Give beforeId or afterId, not both.', path: ['afterId'] })
   .refine(oneAccount, ACCOUNT_CHOICE)
   .openapi('MoveOpportunity');
@@ -115,7 +115,7 @@ const ActivityFields = z.object({
 const CreateActivity = ActivityFields.partial({ dueAt: true, expectedResult: true, doneAt: true, outcome: true, feedback: true })
   .refine((v) => v.dueAt != null || v.doneAt != null, { message: 'A follow-up is either planned (dueAt) or done (doneAt).', path: ['dueAt'] })
   .openapi('CreateActivity');
-const PatchActivity = ActivityFields.partial().extend({ version: z.number().int().min(1) }).openapi('PatchActivity');
+const PatchActivity = ActivityFields.partial().extend({ version: Version }).openapi('PatchActivity');
 
 // ---------- helpers ----------
 
@@ -137,7 +137,7 @@ function refusal(result: WriteRefusal): never {
 }
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: z.any() } } });
-const WRITE_ERRORS = { ...AUTHENTICATED_ERRORS, 409: problem('Stale version: `current` holds the record'), 422: problem('Missing fields: `missingFields` names them') } as const;
+const WRITE_ERRORS = { ...AUTHENTICATED_ERRORS, 409: staleVersionResponse(Opportunity, 'StaleOpportunity'), 422: problem('Missing fields: `missingFields` names them') } as const;
 
 // ---------- routes ----------
 
