@@ -451,3 +451,122 @@ describe('follow-ups', () => {
     expect((await b.client.get(`${b.base}/opportunities/${created.id}/activities`)).status).toBe(404);
   });
 });
+
+describe('edge cases', () => {
+  it('refuses an amount beyond 100 billion, sent or computed from product lines', async () => {
+    const w = await workspace();
+    const huge = await w.client.post(`${w.base}/opportunities`, { title: 'Huge', amount: 10_000_000_000_001 });
+    expect(huge.status).toBe(400);
+    const lines = await w.client.post(`${w.base}/opportunities`, { title: 'Lines', products: [{ productId: w.catalog.productId, quantity: 900_000, unitPrice: 10_000_000_000_000 }] });
+    expect(lines.status).toBe(400);
+    expect(lines.body.errors[0].path).toBe('products');
+    expect((await w.client.get(`${w.base}/pipelines/${w.pipeline.id}/board`)).status).toBe(200);
+  });
+
+  it('accepts 50 product lines and refuses 51 with a 400', async () => {
+    const w = await workspace();
+    const line = { productId: w.catalog.productId, quantity: 1, unitPrice: 100 };
+    expect((await w.client.post(`${w.base}/opportunities`, { title: 'Fifty', products: Array(50).fill(line) })).status).toBe(201);
+    expect((await w.client.post(`${w.base}/opportunities`, { title: 'Too many', products: Array(51).fill(line) })).status).toBe(400);
+  });
+
+  it('answers 400 to cursors of the wrong shape', async () => {
+    const w = await workspace();
+    for (const cursor of ['W10', 'WzFd', 'WyJ4Il0', 'WzEsMl0']) {
+      const response = await w.client.get(`${w.base}/opportunities?sort=amount&cursor=${cursor}`);
+      expect(response.status).toBe(400);
+    }
+  });
+
+  it('gives every card created at once in one column its own position', async () => {
+    const w = await workspace();
+    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => w.client.post(`${w.base}/opportunities`, { title: `burst ${i}` })));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(responses.map((r) => r.body.position)).size).toBe(8);
+  });
+
+  it('refuses a move to a stage of another pipeline', async () => {
+    const w = await workspace();
+    const created = await create(w.client, w.base);
+    const { pipelines } = (await w.client.get(`${w.base}/pipelines`)).body;
+    const response = await w.client.post(`${w.base}/opportunities/${created.id}/move`, { stageId: pipelines[1].stages[0].id, version: 1 });
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].path).toBe('stageId');
+  });
+
+  it('checks the stage’s required fields on a move within the same stage too', async () => {
+    const w = await workspace();
+    const strict = w.stage((s) => s.kind === 'open' && s.requiredFields.includes('amount'));
+    const created = await create(w.client, w.base, { stageId: strict.id, amount: 5, expectedCloseDate: '2027-01-01' });
+    const response = await w.client.post(`${w.base}/opportunities/${created.id}/move`, { stageId: strict.id, version: 1, amount: null });
+    expect(response.status).toBe(422);
+  });
+
+  it('changes the lost reason of a lost opportunity', async () => {
+    const w = await workspace();
+    const created = await create(w.client, w.base);
+    const lost = w.stage((s) => s.kind === 'lost');
+    await w.client.post(`${w.base}/opportunities/${created.id}/move`, { stageId: lost.id, version: 1, lostReasonId: w.catalog.lostReasonId });
+    const other = await env.DB.prepare('select id from lost_reasons where tenant_id = ? and id != ? limit 1').bind(w.tenant.id, w.catalog.lostReasonId).first<{ id: string }>();
+    const response = await w.client.request('PATCH', `${w.base}/opportunities/${created.id}`, { version: 2, lostReasonId: other!.id });
+    expect(response.body.lostReasonId).toBe(other!.id);
+  });
+
+  it('refuses to make a follow-up neither planned nor done', async () => {
+    const w = await workspace();
+    const created = await create(w.client, w.base);
+    const planned = (await w.client.post(`${w.base}/opportunities/${created.id}/activities`, { kind: 'call', subject: 'x', dueAt: '2030-01-01T00:00:00Z' })).body;
+    const response = await w.client.request('PATCH', `${w.base}/opportunities/${created.id}/activities/${planned.id}`, { version: 1, dueAt: null });
+    expect(response.status).toBe(400);
+  });
+
+  it('refuses a viewer’s edits, deletions and follow-ups', async () => {
+    const w = await workspace();
+    const created = await create(w.client, w.base);
+    const viewer = await addMember(w.tenant.id, 'viewer');
+    expect((await viewer.client.request('PATCH', `${w.base}/opportunities/${created.id}`, { version: 1, title: 'x' })).status).toBe(403);
+    expect((await viewer.client.request('DELETE', `${w.base}/opportunities/${created.id}`)).status).toBe(403);
+    expect((await viewer.client.post(`${w.base}/opportunities/${created.id}/activities`, { kind: 'call', subject: 'x', doneAt: '2026-01-01T00:00:00Z' })).status).toBe(403);
+  });
+});
+
+describe('when members see only their own opportunities', () => {
+  async function restricted() {
+    const w = await workspace();
+    const ownersCard = await create(w.client, w.base, { title: 'Owner secret deal', amount: 700 });
+    await env.DB.prepare('update tenants set members_see_own_only = 1 where id = ?').bind(w.tenant.id).run();
+    const member = await addMember(w.tenant.id, 'member');
+    const membersCard = await create(member.client, w.base, { title: 'Member deal', amount: 300 });
+    return { ...w, member, ownersCard, membersCard };
+  }
+
+  it('lists, counts and boards only the member’s own', async () => {
+    const r = await restricted();
+    const list = await r.member.client.get(`${r.base}/opportunities`);
+    expect(list.body.opportunities.map((o: { title: string }) => o.title)).toEqual(['Member deal']);
+    expect(list.body.totals).toMatchObject({ count: 1, amount: 300 });
+    const board = await r.member.client.get(`${r.base}/pipelines/${r.pipeline.id}/board`);
+    expect(board.body.columns.reduce((n: number, c: { count: number }) => n + c.count, 0)).toBe(1);
+    expect(board.text).not.toContain('Owner secret deal');
+    const ownerView = await r.client.get(`${r.base}/opportunities`);
+    expect(ownerView.body.totals.count).toBe(2);
+  });
+
+  it('hides another’s card from reads, writes, history, follow-ups and move anchors', async () => {
+    const r = await restricted();
+    const id = r.ownersCard.id;
+    expect((await r.member.client.get(`${r.base}/opportunities/${id}`)).status).toBe(404);
+    expect((await r.member.client.request('PATCH', `${r.base}/opportunities/${id}`, { version: 1, title: 'x' })).status).toBe(404);
+    expect((await r.member.client.get(`${r.base}/opportunities/${id}/history`)).status).toBe(404);
+    expect((await r.member.client.get(`${r.base}/opportunities/${id}/activities`)).status).toBe(404);
+    const anchored = await r.member.client.post(`${r.base}/opportunities/${r.membersCard.id}/move`, { stageId: r.membersCard.stageId, version: 1, beforeId: id });
+    expect(anchored.status).toBe(400);
+  });
+
+  it('answers a member who hands a card to someone else with the record', async () => {
+    const r = await restricted();
+    const response = await r.member.client.request('PATCH', `${r.base}/opportunities/${r.membersCard.id}`, { version: 1, ownerId: r.user.id });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: r.membersCard.id, ownerId: r.user.id });
+  });
+});

@@ -106,6 +106,10 @@ export function activityRepo(scope: RepoScope) {
       const current = await load(opportunityId, id);
       if (!current) return { ok: false as const, kind: 'not_found' as const };
       if (current.version !== version) return { ok: false as const, kind: 'stale_version' as const, current };
+      // A follow-up stays either planned or done: it cannot lose both times.
+      const dueAt = fields.dueAt !== undefined ? fields.dueAt : current.dueAt;
+      const doneAt = fields.doneAt !== undefined ? fields.doneAt : current.doneAt;
+      if (dueAt === null && doneAt === null) return { ok: false as const, kind: 'neither_planned_nor_done' as const };
       const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
       const [result] = await db.batch([
         db

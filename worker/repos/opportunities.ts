@@ -66,11 +66,15 @@ export type WriteRefusal =
   | { kind: 'not_found' }
   | { kind: 'invalid_reference'; paths: string[] }
   | { kind: 'stale_version'; current: OpportunityRecord }
-  | { kind: 'missing_fields'; fields: string[]; stageId: string };
+  | { kind: 'missing_fields'; fields: string[]; stageId: string }
+  | { kind: 'invalid_value'; errors: { path: string; message: string }[] }
+  | { kind: 'busy' };
 
 type Result<T> = { ok: true; value: T } | ({ ok: false } & WriteRefusal);
 
-const MAX_WRITE_ATTEMPTS = 3;
+const MAX_WRITE_ATTEMPTS = 6;
+/** Largest amount (minor units) an opportunity or a product line may reach: 100 billion. */
+export const MAX_AMOUNT = 10_000_000_000_000;
 const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -188,7 +192,8 @@ export function opportunityRepo(scope: RepoScope) {
       .leftJoin(accounts, and(eq(accounts.id, opportunities.accountId), eq(accounts.tenantId, tenantId)))
       .leftJoin(users, eq(users.id, opportunities.ownerId));
 
-  const weighted = sql<number>`coalesce(sum(${opportunities.amount} * coalesce(${opportunities.probabilityOverride}, ${stages.probability}) / 100.0), 0)`;
+  // total() sums in floating point and never raises an integer overflow.
+  const weighted = sql<number>`total(${opportunities.amount} * coalesce(${opportunities.probabilityOverride}, ${stages.probability}) / 100.0)`;
 
   function sortExpression(sort: OpportunitySort): SQL {
     switch (sort) {
@@ -212,9 +217,10 @@ export function opportunityRepo(scope: RepoScope) {
     }
   };
 
-  async function loadRecord(id: string): Promise<OpportunityRecord | null> {
+  /** `afterWrite`: read back what the caller just wrote even if they gave it to someone else. */
+  async function loadRecord(id: string, afterWrite = false): Promise<OpportunityRecord | null> {
     const [rows, contactRows, productRows] = await db.batch([
-      cardsFrom().where(and(...visible(), eq(opportunities.id, id))),
+      cardsFrom().where(and(...(afterWrite ? [eq(opportunities.tenantId, tenantId)] : visible()), eq(opportunities.id, id))),
       db
         .select({
           contactId: opportunityContacts.contactId, role: opportunityContacts.role, name: contacts.name, title: contacts.title,
@@ -236,8 +242,23 @@ export function opportunityRepo(scope: RepoScope) {
     return { ...toCard(row as CardRow), contacts: contactRows, products: productRows };
   }
 
+  /** A stage of an active (not archived) pipeline of this tenant. */
   async function stageById(stageId: string) {
-    return (await db.select().from(stages).where(and(eq(stages.tenantId, tenantId), eq(stages.id, stageId))).get()) ?? null;
+    const row = await db
+      .select({ stage: stages })
+      .from(stages)
+      .innerJoin(pipelines, and(eq(pipelines.id, stages.pipelineId), eq(pipelines.tenantId, tenantId), isNull(pipelines.archivedAt)))
+      .where(and(eq(stages.tenantId, tenantId), eq(stages.id, stageId)))
+      .get();
+    return row?.stage ?? null;
+  }
+
+  /** Refuses amounts beyond MAX_AMOUNT, whether sent or computed from product lines. */
+  function amountProblem(amount: number | null, lines: { quantity: number; unitPrice: number }[] | undefined): WriteRefusal | null {
+    if (lines?.some((l) => l.quantity * l.unitPrice > MAX_AMOUNT) || (amount !== null && amount > MAX_AMOUNT)) {
+      return { kind: 'invalid_value', errors: [{ path: lines?.length ? 'products' : 'amount', message: 'The amount is too large.' }] };
+    }
+    return null;
   }
 
   /** Paths of referenced ids that do not exist in this tenant (one batched round trip). */
@@ -358,7 +379,7 @@ export function opportunityRepo(scope: RepoScope) {
     const anchor = await db
       .select({ position: opportunities.position })
       .from(opportunities)
-      .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId), eq(opportunities.id, anchorId)))
+      .where(and(...visible(), eq(opportunities.stageId, stageId), eq(opportunities.id, anchorId)))
       .get();
     if (!anchor || anchorId === movingId) return null;
     const column = and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId), sql`${opportunities.id} != ${movingId}`);
@@ -391,7 +412,7 @@ export function opportunityRepo(scope: RepoScope) {
       const [rows, totals] = await db.batch([
         cardsFrom().where(and(...conditions)).orderBy(...order).limit(options.limit + 1),
         db
-          .select({ count: sql<number>`count(*)`, amount: sql<number>`coalesce(sum(${opportunities.amount}), 0)`, weightedAmount: weighted })
+          .select({ count: sql<number>`count(*)`, amount: sql<number>`cast(total(${opportunities.amount}) as integer)`, weightedAmount: weighted })
           .from(opportunities)
           .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)))
           .leftJoin(accounts, and(eq(accounts.id, opportunities.accountId), eq(accounts.tenantId, tenantId)))
@@ -420,7 +441,7 @@ export function opportunityRepo(scope: RepoScope) {
         .select({
           stageId: sql<string>`${opportunities.stageId}`.as('agg_stage_id'),
           count: sql<number>`count(*)`.as('agg_count'),
-          amount: sql<number>`coalesce(sum(${opportunities.amount}), 0)`.as('agg_amount'),
+          amount: sql<number>`cast(total(${opportunities.amount}) as integer)`.as('agg_amount'),
           weightedAmount: sql<number>`${weighted}`.as('agg_weighted'),
         })
         .from(opportunities)
@@ -494,6 +515,8 @@ export function opportunityRepo(scope: RepoScope) {
       if (invalid.length) return { ok: false, kind: 'invalid_reference', paths: invalid };
       const lines = input.products ? await productLines(input.products) : [];
       const amount = input.amount !== undefined ? input.amount : lines.length ? lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) : null;
+      const tooLarge = amountProblem(amount, lines);
+      if (tooLarge) return { ok: false, ...tooLarge };
       const accountId = input.accountId ?? (input.accountName ? newId() : null);
       const missing = missingRequiredFields(stage.requiredFields, {
         amount, expectedCloseDate: input.expectedCloseDate ?? null, accountId, primaryContactId: input.primaryContactId ?? null,
@@ -527,10 +550,11 @@ export function opportunityRepo(scope: RepoScope) {
           break;
         } catch (error) {
           // Two cards created at the end of one column at once: take the next free position.
-          if (!isUniquePositionClash(error) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+          if (!isUniquePositionClash(error)) throw error;
+          if (attempt >= MAX_WRITE_ATTEMPTS) return { ok: false, kind: 'busy' };
         }
       }
-      return { ok: true, value: (await loadRecord(id))! };
+      return { ok: true, value: (await loadRecord(id, true))! };
     },
 
     async update(id: string, version: number, fields: OpportunityFields, actor: { userId: string; now: number }): Promise<Result<OpportunityRecord>> {
@@ -542,6 +566,8 @@ export function opportunityRepo(scope: RepoScope) {
       const stage = (await stageById(current.stageId))!;
       const lines = fields.products ? await productLines(fields.products) : undefined;
       const merged = mergeFields(current, fields, lines);
+      const tooLarge = amountProblem(merged.columns.amount, lines);
+      if (tooLarge) return { ok: false, ...tooLarge };
       const missing = missingRequiredFields(stage.requiredFields, merged.required);
       if (stage.kind === 'lost' && !merged.lostReasonId) missing.push('lostReasonId' as never);
       if (missing.length) return { ok: false, kind: 'missing_fields', fields: missing, stageId: stage.id };
@@ -550,7 +576,7 @@ export function opportunityRepo(scope: RepoScope) {
       statements.push(
         db
           .update(opportunities)
-          .set({ ...merged.columns, version: version + 1, updatedAt: actor.now })
+          .set({ ...merged.columns, ...(stage.kind === 'lost' ? { lostReasonId: merged.lostReasonId } : {}), version: version + 1, updatedAt: actor.now })
           .where(and(...visible(), eq(opportunities.id, id), eq(opportunities.version, version))),
       );
       // Lines and links are replaced before the versioned update, guarded by the same version:
@@ -562,7 +588,7 @@ export function opportunityRepo(scope: RepoScope) {
         const latest = await loadRecord(id);
         return latest ? { ok: false, kind: 'stale_version', current: latest } : { ok: false, kind: 'not_found' };
       }
-      return { ok: true, value: (await loadRecord(id))! };
+      return { ok: true, value: (await loadRecord(id, true))! };
     },
 
     /**
@@ -581,7 +607,8 @@ export function opportunityRepo(scope: RepoScope) {
         if (!current) return { ok: false, kind: 'not_found' };
         if (current.version !== input.version) return { ok: false, kind: 'stale_version', current };
         const target = await stageById(input.stageId);
-        if (!target) return { ok: false, kind: 'invalid_reference', paths: ['stageId'] };
+        // Moves stay within the opportunity's pipeline: history mixing pipelines would skew stats.
+        if (!target || target.pipelineId !== current.pipelineId) return { ok: false, kind: 'invalid_reference', paths: ['stageId'] };
         const invalid = await invalidReferences(input.fields);
         if (invalid.length) return { ok: false, kind: 'invalid_reference', paths: invalid };
         const position = await targetPosition(target.id, id, input.beforeId, input.afterId);
@@ -589,7 +616,9 @@ export function opportunityRepo(scope: RepoScope) {
         const lines = input.fields.products ? await productLines(input.fields.products) : undefined;
         const merged = mergeFields(current, input.fields, lines);
         const stageChanged = target.id !== current.stageId;
-        const missing = stageChanged ? missingRequiredFields(target.requiredFields, merged.required) : [];
+        const tooLarge = amountProblem(merged.columns.amount, lines);
+        if (tooLarge) return { ok: false, ...tooLarge };
+        const missing = missingRequiredFields(target.requiredFields, merged.required);
         if (target.kind === 'lost' && !merged.lostReasonId) missing.push('lostReasonId' as never);
         if (missing.length) return { ok: false, kind: 'missing_fields', fields: missing, stageId: target.id };
 
@@ -645,9 +674,10 @@ export function opportunityRepo(scope: RepoScope) {
             const latest = await loadRecord(id);
             return latest ? { ok: false, kind: 'stale_version', current: latest } : { ok: false, kind: 'not_found' };
           }
-          return { ok: true, value: (await loadRecord(id))! };
+          return { ok: true, value: (await loadRecord(id, true))! };
         } catch (error) {
-          if (!isUniquePositionClash(error) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+          if (!isUniquePositionClash(error)) throw error;
+          if (attempt >= MAX_WRITE_ATTEMPTS) return { ok: false, kind: 'busy' };
         }
       }
     },
@@ -681,7 +711,7 @@ export function opportunityRepo(scope: RepoScope) {
         .leftJoin(stages, and(eq(stages.id, stageChanges.toStageId), eq(stages.tenantId, tenantId)))
         .leftJoin(users, eq(users.id, stageChanges.changedBy))
         .where(and(eq(stageChanges.tenantId, tenantId), eq(stageChanges.opportunityId, id)))
-        .orderBy(asc(stageChanges.changedAt), asc(stageChanges.id))
+        .orderBy(asc(stageChanges.changedAt), sql`${stageChanges}.rowid`)
         .all();
       return rows.map((row, i) => {
         const until = rows[i + 1]?.changedAt ?? now;

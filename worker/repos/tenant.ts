@@ -65,8 +65,8 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
             .select({
               stageId: opportunities.stageId,
               count: sql<number>`count(*)`,
-              amount: sql<number>`coalesce(sum(${opportunities.amount}), 0)`,
-              weightedAmount: sql<number>`coalesce(sum(${opportunities.amount} * coalesce(${opportunities.probabilityOverride}, ${stages.probability}) / 100.0), 0)`,
+              amount: sql<number>`cast(total(${opportunities.amount}) as integer)`,
+              weightedAmount: sql<number>`total(${opportunities.amount} * coalesce(${opportunities.probabilityOverride}, ${stages.probability}) / 100.0)`,
             })
             .from(opportunities)
             .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)))
@@ -111,8 +111,8 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
             where sc.tenant_id = ${tenantId} and sc.changed_at < ${endOfDay}
           )
           select s.pipeline_id as pipelineId, s.id as stageId, count(*) as count,
-                 coalesce(sum(latest.amount), 0) as amount,
-                 coalesce(sum(latest.amount * coalesce(o.probability_override, s.probability) / 100.0), 0) as weighted
+                 cast(total(latest.amount) as integer) as amount,
+                 total(latest.amount * coalesce(o.probability_override, s.probability) / 100.0) as weighted
           from latest
           join ${opportunities} o on o.id = latest.opportunity_id and o.tenant_id = ${tenantId}
           join ${stages} s on s.id = latest.to_stage_id and s.tenant_id = ${tenantId}

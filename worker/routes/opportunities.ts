@@ -31,7 +31,8 @@ const EditableFields = z.object({
   needs: ShortText(5000).nullable(),
   notes: ShortText(5000).nullable(),
   lostReasonId: Id.nullable(),
-  products: z.array(ProductLine).max(100),
+  // ≤ 50 each: one lookup binds the ids plus the tenant, within D1's 100 parameters.
+  products: z.array(ProductLine).max(50),
   contacts: z.array(ContactLink).max(50),
 });
 
@@ -119,6 +120,13 @@ const PatchActivity = ActivityFields.partial().extend({ version: Version }).open
 
 // ---------- helpers ----------
 
+/** A cursor this list handed out for `sort`: [sort value, id]. */
+function cursorFits(values: (string | number | null)[], sort: (typeof OPPORTUNITY_SORTS)[number]): boolean {
+  const [value, id] = values;
+  const numeric = sort === 'amount' || sort === 'createdAt' || sort === 'updatedAt';
+  return values.length === 2 && typeof id === 'string' && (numeric ? typeof value === 'number' : typeof value === 'string');
+}
+
 /** Turns a refused write into the problem the issue specifies (404 / 400 / 409 / 422). */
 function refusal(result: WriteRefusal): never {
   switch (result.kind) {
@@ -128,6 +136,10 @@ function refusal(result: WriteRefusal): never {
       throw badRequest(result.paths.map((path) => ({ path, message: 'Not found in this workspace.' })));
     case 'stale_version':
       throw conflict('stale_version', 'Someone changed this opportunity meanwhile. Here is the current version.', { current: result.current });
+    case 'invalid_value':
+      throw badRequest(result.errors);
+    case 'busy':
+      throw new ProblemError(503, 'busy', 'Service unavailable', 'Many changes to this column at once. Please try again.', { retryAfter: 1 });
     case 'missing_fields':
       throw new ProblemError(422, 'missing_required_fields', 'Required fields missing', `Fill in ${result.fields.join(', ')} to enter this stage.`, {
         missingFields: result.fields,
@@ -154,7 +166,9 @@ export const opportunityRoutes = newRouter<TenantEnv>()
     async (c) => {
       const { sort, direction, limit, cursor, ...filter } = c.req.valid('query');
       const decoded = cursor ? decodeCursor(cursor) : undefined;
-      if (decoded === null) throw badRequest([{ path: 'cursor', message: 'This cursor is not valid; start from the first page.' }]);
+      if (decoded === null || (decoded && !cursorFits(decoded, sort))) {
+        throw badRequest([{ path: 'cursor', message: 'This cursor is not valid; start from the first page.' }]);
+      }
       if (filter.ownerId === 'me') filter.ownerId = c.get('user').id;
       return c.json(await c.get('repos').opportunities.list(filter, { sort, direction, limit, cursor: decoded }), 200);
     },
@@ -284,6 +298,7 @@ export const opportunityRoutes = newRouter<TenantEnv>()
       const result = await repos.activities.update(id, activityId, version, fields, c.get('now')());
       if (!result.ok) {
         if (result.kind === 'not_found') throw notFound();
+        if (result.kind === 'neither_planned_nor_done') throw badRequest([{ path: 'dueAt', message: 'A follow-up is either planned (dueAt) or done (doneAt).' }]);
         throw conflict('stale_version', 'Someone changed this follow-up meanwhile. Here is the current version.', { current: result.current });
       }
       return c.json(result.value, 200);
