@@ -41,13 +41,13 @@ export interface Account {
 export async function createAccount(
 	request: APIRequestContext,
 	baseURL: string,
-	{ template = 'b2b-general', locale = 'en', label = 'user' }: { template?: string; locale?: 'en' | 'zh-CN'; label?: string } = {},
+	{ template = 'b2b-general', locale = 'en', label = 'user', sampleData = true }: { template?: string; locale?: 'en' | 'zh-CN'; label?: string; sampleData?: boolean } = {},
 ): Promise<Account> {
 	const email = uniqueEmail(label);
 	const name = 'E2E Tester';
 	const response = await request.post('/api/auth/signup', {
 		headers: { origin: baseURL },
-		data: { email, password: PASSWORD, name, workspaceName: `E2E ${label}`, template, locale, timezone: 'Asia/Shanghai', sampleData: true },
+		data: { email, password: PASSWORD, name, workspaceName: `E2E ${label}`, template, locale, timezone: 'Asia/Shanghai', sampleData },
 	});
 	expect(response.status(), await response.text()).toBe(201);
 	const body = (await response.json()) as { tenant: { slug: string } };

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { TenantEnv } from '../env';
 import { notFound } from '../errors';
 import { AUTHENTICATED_ERRORS, TenantParams, jsonResponse, newRouter } from '../openapi';
-import { FilterQuery } from './opportunities';
+import { Card, FilterQuery } from './opportunities';
 
 const BoardQuery = FilterQuery.omit({ pipelineId: true }).extend({
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Cards per column in the first page' }),
@@ -33,7 +33,7 @@ export const boardRoutes = newRouter<TenantEnv>().openapi(
               count: z.number().int(),
               amount: z.number().int(),
               weightedAmount: z.number().int(),
-              opportunities: z.array(z.any()),
+              opportunities: z.array(Card),
               nextCursor: z.string().nullable(),
             }),
           ),

@@ -55,7 +55,7 @@ const MoveOpportunity = EditableFields.partial()
   .refine(oneAccount, ACCOUNT_CHOICE)
   .openapi('MoveOpportunity');
 
-const Card = z
+export const Card = z
   .object({
     id: z.string(), title: z.string(), pipelineId: z.string(), stageId: z.string(), status: z.enum(['open', 'won', 'lost']),
     amount: z.number().int().nullable(), accountId: z.string().nullable(), accountName: z.string().nullable(), primaryContactId: z.string().nullable(),

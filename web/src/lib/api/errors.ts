@@ -26,6 +26,8 @@ export class ApiError extends Error {
 		readonly retryAfter: number | null = null,
 		/** The server's id for this request, for support ("tell us the request id"). */
 		readonly requestId: string | null = null,
+		/** The whole problem document: extensions such as `current` (409) or `missingFields` (422). */
+		readonly body: Record<string, unknown> = {},
 	) {
 		super(detail ?? code);
 		this.name = 'ApiError';
@@ -90,7 +92,7 @@ async function problemFrom(response: Response): Promise<ApiError> {
 	const header = Number(response.headers.get('Retry-After'));
 	const retryAfter = typeof body.retryAfter === 'number' ? body.retryAfter : Number.isFinite(header) && header > 0 ? header : null;
 	const requestId = typeof body.requestId === 'string' ? body.requestId : null;
-	return new ApiError(response.status, code, detail, fieldErrors, retryAfter, requestId);
+	return new ApiError(response.status, code, detail, fieldErrors, retryAfter, requestId, body);
 }
 
 let redirecting = false;

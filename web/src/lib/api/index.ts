@@ -1,8 +1,7 @@
 // The API calls the SPA makes, one function each, typed end to end from the Worker's routes.
 import type { InferRequestType, InferResponseType } from 'hono/client';
 import { api, tenantApi } from './client';
-import { call } from './errors';
-
+import { ApiError, call } from './errors';
 export { ApiError, errorMessage, fieldErrorMessage } from './errors';
 
 type TemplatesBody = InferResponseType<typeof api.templates.$get, 200>;
@@ -34,3 +33,83 @@ export const fetchMe = (options?: { redirectOnUnauthorized?: boolean }) => call(
 export const fetchWorkspace = (tenant: string) => call(() => tenantApi.$get({ param: { tenant } }));
 
 export const fetchPipelines = (tenant: string) => call(() => tenantApi.pipelines.$get({ param: { tenant } }));
+
+// ---------- opportunities, board, follow-ups ----------
+
+const opportunitiesApi = tenantApi.opportunities;
+const opportunityApi = opportunitiesApi[':id'];
+
+type ListBody = InferResponseType<typeof opportunitiesApi.$get, 200>;
+type BoardBody = InferResponseType<(typeof tenantApi.pipelines)[':pipelineId']['board']['$get'], 200>;
+type CatalogBody = InferResponseType<typeof tenantApi.catalog.$get, 200>;
+type ActivitiesBody = InferResponseType<(typeof opportunityApi.activities)['$get'], 200>;
+type HistoryBody = InferResponseType<(typeof opportunityApi.history)['$get'], 200>;
+
+export type OpportunityCard = ListBody['opportunities'][number];
+export type Opportunity = InferResponseType<typeof opportunityApi.$get, 200>;
+export type BoardStage = BoardBody['columns'][number]['stage'];
+/** The board's columns; the API declares cards loosely (z.any), so they are typed here as list cards. */
+export type BoardColumn = Omit<BoardBody['columns'][number], 'opportunities'> & { opportunities: OpportunityCard[] };
+export type Board = { pipeline: BoardBody['pipeline']; columns: BoardColumn[] };
+export type Catalog = CatalogBody;
+export type Activity = ActivitiesBody['activities'][number];
+export type StageChange = HistoryBody['history'][number];
+export type CreateOpportunityInput = InferRequestType<typeof opportunitiesApi.$post>['json'];
+export type PatchOpportunityInput = InferRequestType<typeof opportunityApi.$patch>['json'];
+export type MoveOpportunityInput = InferRequestType<(typeof opportunityApi.move)['$post']>['json'];
+export type CreateActivityInput = InferRequestType<(typeof opportunityApi.activities)['$post']>['json'];
+export type PatchActivityInput = InferRequestType<(typeof opportunityApi.activities)[':activityId']['$patch']>['json'];
+
+/** Board and list filters, as they appear in the page URL and the API query. */
+export interface OpportunityFilter {
+	ownerId?: string;
+	typeId?: string;
+	sourceId?: string;
+	productId?: string;
+	closeFrom?: string;
+	closeTo?: string;
+	q?: string;
+}
+
+export const fetchBoard = async (tenant: string, pipelineId: string, filter: OpportunityFilter, limit = 50): Promise<Board> =>
+	(await call(() => tenantApi.pipelines[':pipelineId'].board.$get({ param: { tenant, pipelineId }, query: { ...filter, limit: String(limit) } }))) as Board;
+
+export const fetchOpportunities = (
+	tenant: string,
+	query: OpportunityFilter & { pipelineId?: string; stageId?: string; status?: 'open' | 'won' | 'lost'; sort?: ListSort; direction?: 'asc' | 'desc'; cursor?: string; limit?: number },
+) => {
+	const { limit, ...rest } = query;
+	return call(() => opportunitiesApi.$get({ param: { tenant }, query: { ...rest, ...(limit ? { limit: String(limit) } : {}) } }));
+};
+export type ListSort = NonNullable<InferRequestType<typeof opportunitiesApi.$get>['query']['sort']>;
+
+export const fetchCatalog = (tenant: string) => call(() => tenantApi.catalog.$get({ param: { tenant } }));
+
+export const fetchOpportunity = (tenant: string, id: string) => call(() => opportunityApi.$get({ param: { tenant, id } }));
+
+export const createOpportunity = (tenant: string, json: CreateOpportunityInput) => call(() => opportunitiesApi.$post({ param: { tenant }, json }));
+
+export const patchOpportunity = (tenant: string, id: string, json: PatchOpportunityInput) => call(() => opportunityApi.$patch({ param: { tenant, id }, json }));
+
+export const moveOpportunity = (tenant: string, id: string, json: MoveOpportunityInput) => call(() => opportunityApi.move.$post({ param: { tenant, id }, json }));
+
+export const fetchHistory = (tenant: string, id: string) => call(() => opportunityApi.history.$get({ param: { tenant, id } }));
+
+export const fetchActivities = (tenant: string, id: string) => call(() => opportunityApi.activities.$get({ param: { tenant, id } }));
+
+export const createActivity = (tenant: string, id: string, json: CreateActivityInput) => call(() => opportunityApi.activities.$post({ param: { tenant, id }, json }));
+
+export const patchActivity = (tenant: string, id: string, activityId: string, json: PatchActivityInput) =>
+	call(() => opportunityApi.activities[':activityId'].$patch({ param: { tenant, id, activityId }, json }));
+
+/** Field names a stage can require (422 missingFields), plus the lost reason a lost stage needs. */
+export type RequirableField = 'amount' | 'expectedCloseDate' | 'accountId' | 'primaryContactId' | 'typeId' | 'sourceId' | 'products' | 'notes' | 'lostReasonId';
+
+/** What a refused move or create says: someone else's newer record (409) or the fields to ask for (422). */
+export function conflictOf(error: unknown): Opportunity | null {
+	return error instanceof ApiError && error.status === 409 && error.body.current ? (error.body.current as Opportunity) : null;
+}
+
+export function missingFieldsOf(error: unknown): RequirableField[] | null {
+	return error instanceof ApiError && error.status === 422 && Array.isArray(error.body.missingFields) ? (error.body.missingFields as RequirableField[]) : null;
+}
