@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gt, inArray, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { accounts, contacts, memberships, opportunities, opportunityContacts } from '../../db/schema';
 import { newId } from '../services/ids';
-import { decodeCursor, encodeCursor, type RepoScope } from './scope';
+import { containsPattern, decodeCursor, encodeCursor, isoInstant as iso, type RepoScope } from './scope';
 
 export interface AccountRecord {
   id: string;
@@ -78,13 +78,6 @@ function parseNameCursor(cursor: string): [string, string] | null {
   const values = decodeCursor(cursor);
   if (values?.length !== 2 || typeof values[0] !== 'string' || typeof values[1] !== 'string') return null;
   return [values[0], values[1]];
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** `%term%` for LIKE with the user's own `%`, `_` and `\` matched literally (ESCAPE '\'). */
-function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, '\\$&')}%`;
 }
 
 function anyColumnContains(term: string, columns: SQLWrapper[]): SQL {

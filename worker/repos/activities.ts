@@ -7,7 +7,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { ACTIVITY_KINDS, activities, opportunities, users, type ActivityKind } from '../../db/schema';
 import { newId } from '../services/ids';
 import { runAtomically } from './batch';
-import type { RepoScope } from './scope';
+import { isoInstant as iso, type RepoScope } from './scope';
 
 export { ACTIVITY_KINDS };
 
@@ -22,7 +22,6 @@ export interface ActivityFields {
   ownerId?: string;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 type ActivityRow = typeof activities.$inferSelect & { ownerName: string | null };
 

@@ -13,7 +13,7 @@ import { newId } from '../services/ids';
 import { positionBetween } from '../services/ordering';
 import { missingRequiredFields } from '../services/required-fields';
 import { runAtomically, type Statement } from './batch';
-import { encodeCursor, type RepoScope } from './scope';
+import { containsPattern as like, encodeCursor, isoInstant as iso, type RepoScope } from './scope';
 
 export interface OpportunityFilter {
   pipelineId?: string;
@@ -75,8 +75,6 @@ type Result<T> = { ok: true; value: T } | ({ ok: false } & WriteRefusal);
 const MAX_WRITE_ATTEMPTS = 6;
 /** Largest amount (minor units) an opportunity or a product line may reach: 100 billion. */
 export const MAX_AMOUNT = 10_000_000_000_000;
-const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 // The columns of a card (board, list) — joined names included so the UI needs no second call.
 const cardColumns = {

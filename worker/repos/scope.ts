@@ -36,3 +36,15 @@ export function decodeCursor(cursor: string): (string | number | null)[] | null 
     return null;
   }
 }
+
+/** `%term%` for LIKE … ESCAPE '\', with the user's own `%`, `_` and `\` matched literally. */
+export function containsPattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** Epoch milliseconds as the API's ISO 8601 instant. */
+export function isoInstant(ms: number): string;
+export function isoInstant(ms: number | null): string | null;
+export function isoInstant(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
