@@ -1,5 +1,5 @@
 import type { Role } from '../db/schema';
-import type { IdentityRepo, TenantRecord, UserRecord } from './repos/identity';
+import type { IdentityRepo, Membership, TenantRecord, UserRecord } from './repos/identity';
 import type { TenantRepos } from './repos/tenant';
 
 /** Variables every request has (set by middleware/context.ts). */
@@ -10,6 +10,8 @@ export interface BaseVariables {
   now: () => number;
   user: UserRecord | null;
   sessionId: string | null;
+  /** Set by the session reader under /api/t/:slug: the user's membership there (null: none). */
+  membership?: Membership | null;
 }
 
 export interface AppEnv {

@@ -102,3 +102,34 @@ describe('database failures', () => {
     expect(response.status).toBe(503);
   });
 });
+
+describe('statements per request', () => {
+  it('reads the session, its user and the workspace membership in one D1 statement', async () => {
+    const { call } = clockedApp();
+    const cookie = await signUpWith(call);
+    const me = await call('/api/auth/me', { headers: { cookie } });
+    const { workspaces } = await me.json<{ workspaces: { slug: string }[] }>();
+    let prepared = 0;
+    const counting = {
+      ...env,
+      DB: new Proxy(env.DB, {
+        get(target, property) {
+          if (property === 'prepare') return (query: string) => (prepared++, target.prepare(query));
+          const value = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+    } as Env;
+    const response = await call(`/api/t/${workspaces[0]!.slug}`, { headers: { cookie } }, counting);
+    expect(response.status).toBe(200);
+    expect(prepared).toBe(1);
+  });
+
+  it('still tells a stranger’s workspace (404) from a missing session (401)', async () => {
+    const { call } = clockedApp();
+    const cookie = await signUpWith(call);
+    expect((await call('/api/t/somebody-elses', { headers: { cookie } })).status).toBe(404);
+    expect((await call('/api/t/somebody-elses', {})).status).toBe(401);
+    expect((await call('/api/t/%E0%A4%A', { headers: { cookie } })).status).toBe(404);
+  });
+});

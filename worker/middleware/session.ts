@@ -8,17 +8,32 @@ import { SESSION_COOKIE, sessionMaxAgeSeconds, validateSessionToken, type Stored
 import type { AppEnv } from '../env';
 import { unauthorized } from '../errors';
 
+const WORKSPACE_PATH = /^\/api\/t\/([^/]+)/;
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function sessionReader(): MiddlewareHandler<AppEnv> {
   return async function sessionReader(c, next) {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) {
       const identity = c.get('identity');
       const now = c.get('now')();
-      const result = await validateSessionToken(identity.sessions, token, now);
-      const user = result.session?.user;
-      if (result.session && user) {
+      // Under /api/t/:slug the membership comes along with the session in the same statement.
+      const slug = WORKSPACE_PATH.exec(c.req.path)?.[1];
+      const store = slug ? identity.sessionsInWorkspace(safeDecode(slug)) : identity.sessions;
+      const result = await validateSessionToken(store, token, now);
+      const found = result.session?.user;
+      if (result.session && found) {
+        const { membership, ...user } = found;
         c.set('user', user);
         c.set('sessionId', result.session.id);
+        if (slug) c.set('membership', membership ?? null);
         if (result.refreshed) writeSessionCookie(c, token, result.session, now);
       } else {
         clearSessionCookie(c);

@@ -15,7 +15,9 @@ export function tenantScope(): MiddlewareHandler<TenantEnv> {
     const user = c.get('user');
     if (!user) throw unauthorized();
     const slug = c.req.param('tenant');
-    const membership = slug ? await c.get('identity').membershipBySlug(user.id, slug) : null;
+    // Usually read together with the session (middleware/session.ts); looked up only otherwise.
+    const prefetched = c.get('membership');
+    const membership = prefetched !== undefined ? prefetched : slug ? await c.get('identity').membershipBySlug(user.id, slug) : null;
     if (!membership) throw notFound();
     const { tenant, role } = membership;
     // Viewers read only: every state-changing tenant route is closed to them here, in one place.

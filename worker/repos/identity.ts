@@ -36,8 +36,21 @@ export interface TenantRecord {
   membersSeeOwnOnly: boolean;
 }
 
+export interface Membership {
+  tenant: TenantRecord;
+  role: Role;
+}
+
+/** A session's user, and — when the request names a workspace — the user's membership in it. */
+export type SessionUser = UserRecord & { membership?: Membership | null };
+
+const tenantRecord = (t: typeof tenants.$inferSelect): TenantRecord => ({
+  id: t.id, slug: t.slug, name: t.name, locale: t.locale, currency: t.currency, timezone: t.timezone,
+  fiscalYearStartMonth: t.fiscalYearStartMonth, templateId: t.templateId, membersSeeOwnOnly: t.membersSeeOwnOnly,
+});
+
 export function identityRepo(db: Database) {
-  const sessionStore: SessionStore<UserRecord> = {
+  const sessionStore: SessionStore<SessionUser> = {
     async insertSession(session) {
       await db.insert(sessions).values(session);
     },
@@ -61,6 +74,29 @@ export function identityRepo(db: Database) {
 
   return {
     sessions: sessionStore,
+
+    /**
+     * The session store for a request under /api/t/:slug: the session, its user and the user's
+     * membership in that workspace come back in ONE statement (a D1 round trip saved per request).
+     */
+    sessionsInWorkspace(slug: string): SessionStore<SessionUser> {
+      return {
+        ...sessionStore,
+        async findSession(id) {
+          const row = await db
+            .select({ session: sessions, user: { id: users.id, email: users.email, name: users.name, locale: users.locale }, tenant: tenants, role: memberships.role })
+            .from(sessions)
+            .innerJoin(users, eq(users.id, sessions.userId))
+            .leftJoin(tenants, eq(tenants.slug, slug))
+            .leftJoin(memberships, and(eq(memberships.tenantId, tenants.id), eq(memberships.userId, users.id)))
+            .where(eq(sessions.id, id))
+            .get();
+          if (!row) return null;
+          const membership = row.tenant && row.role ? { tenant: tenantRecord(row.tenant), role: row.role } : null;
+          return { ...row.session, user: { ...row.user, membership } };
+        },
+      };
+    },
 
     async ping(): Promise<boolean> {
       try {
@@ -108,19 +144,14 @@ export function identityRepo(db: Database) {
     },
 
     /** The tenant behind `slug` and the user's role in it; null when either is missing. */
-    async membershipBySlug(userId: string, slug: string): Promise<{ tenant: TenantRecord; role: Role } | null> {
+    async membershipBySlug(userId: string, slug: string): Promise<Membership | null> {
       const row = await db
         .select({ tenant: tenants, role: memberships.role })
         .from(tenants)
         .innerJoin(memberships, and(eq(memberships.tenantId, tenants.id), eq(memberships.userId, userId)))
         .where(eq(tenants.slug, slug))
         .get();
-      if (!row) return null;
-      const { id, slug: s, name, locale, currency, timezone, fiscalYearStartMonth, templateId, membersSeeOwnOnly } = row.tenant;
-      return {
-        tenant: { id, slug: s, name, locale, currency, timezone, fiscalYearStartMonth, templateId, membersSeeOwnOnly },
-        role: row.role,
-      };
+      return row ? { tenant: tenantRecord(row.tenant), role: row.role } : null;
     },
 
     /**
