@@ -159,7 +159,7 @@ try {
   console.log(`\nfor scale: GET /api/t/:tenant (auth + tenant lookups, tiny body)`);
   console.log(`                ${ms(b.p50)} ${ms(b.p95)} ${ms(b.p99)}`);
   console.log(`\nD1 statements per board read (board query, one batch): ${statementsPerRead}`);
-  console.log('(the API adds 2 statements per request before it: session + user, tenant membership)');
+  console.log('(a tenant request adds 1 statement before it: session + user + membership)');
 } finally {
   await stopServer();
 }
