@@ -107,18 +107,10 @@ export function identityRepo(db: Database) {
       }
     },
 
-    async findUserById(id: string): Promise<UserRecord | null> {
+    /** The user behind `email` with their password hash (null for sample teammates). */
+    async findCredentials(email: string): Promise<(UserRecord & { passwordHash: string | null }) | null> {
       const row = await db
-        .select({ id: users.id, email: users.email, name: users.name, locale: users.locale })
-        .from(users)
-        .where(eq(users.id, id))
-        .get();
-      return row ?? null;
-    },
-
-    async findCredentials(email: string) {
-      const row = await db
-        .select({ id: users.id, passwordHash: users.passwordHash })
+        .select({ id: users.id, email: users.email, name: users.name, locale: users.locale, passwordHash: users.passwordHash })
         .from(users)
         .where(eq(users.email, email))
         .get();

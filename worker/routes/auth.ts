@@ -6,7 +6,7 @@ import { LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, LOGIN_WINDOW_MS, SIGNUP_LI
 import { newSession } from '../auth/session';
 import { DEFAULT_TIMEZONE, createWorkspace } from '../auth/signup';
 import type { AppEnv } from '../env';
-import { ProblemError, badRequest, conflict, tooManyRequests, unauthorized } from '../errors';
+import { badRequest, conflict, tooManyRequests, unauthorized } from '../errors';
 import { clearSessionCookie, requireUser, writeSessionCookie } from '../middleware/session';
 import { AUTHENTICATED_ERRORS, COMMON_ERRORS, jsonBody, jsonResponse, newRouter } from '../openapi';
 import { rateLimitAddress } from '../services/client-address';
@@ -142,11 +142,10 @@ export const authRoutes = newRouter<AppEnv>()
       // A fresh session on every login (never reuse one a browser brought along).
       const previous = c.get('sessionId');
       if (previous) await identity.sessions.deleteSession(previous);
-      const { session, token } = newSession(credentials.id, now);
+      const { passwordHash: _hash, ...user } = credentials;
+      const { session, token } = newSession(user.id, now);
       await identity.sessions.insertSession(session);
       writeSessionCookie(c, token, session, now);
-      const user = await identity.findUserById(credentials.id);
-      if (!user) throw new ProblemError(500, 'internal', 'Internal error');
       return c.json({ user: toUser(user), workspaces: await identity.workspacesOf(user.id) }, 200);
     },
   )
