@@ -138,7 +138,103 @@ test.describe('the board in English', () => {
 		await expect(cardIn(columns(page).nth(0), 'Solar roof')).toBeVisible();
 		await expect(cardIn(columns(page).nth(0), 'Forklift fleet')).toHaveCount(0);
 	});
+	test('logs a follow-up, plans the next one, and marks the opportunity lost with a reason', async ({ page, request, baseURL }) => {
+		await openBoard(page, request, baseURL!, { label: 'lost' });
+		const lead = columns(page).nth(0);
+		const lost = columns(page).last();
+		await quickAdd(page, lead, { title: 'Factory retrofit', account: 'Hengda Machinery', amount: '80000' });
+		await cardIn(lead, 'Factory retrofit').getByTestId('card-title').click();
+		const drawer = page.getByTestId('opportunity-drawer');
+
+		await drawer.getByLabel('Customer feedback').fill('Wants to see the plan next week');
+		await drawer.getByRole('button', { name: 'Log a call' }).click();
+		await expect(drawer.getByTestId('follow-up-done')).toContainText('Wants to see the plan next week');
+		await drawer.getByLabel('When').fill('2031-03-05T10:00');
+		await drawer.getByLabel('Expected result').fill('Budget confirmed');
+		await drawer.getByRole('button', { name: 'Plan follow-up' }).click();
+		await expect(drawer.getByTestId('follow-up-planned')).toContainText('Budget confirmed');
+		await expect(cardIn(lead, 'Factory retrofit').getByTestId('follow-up-signal')).toHaveAttribute('data-signal', 'planned');
+
+		await drawer.getByRole('button', { name: 'Mark as lost' }).click();
+		const dialog = page.getByTestId('required-fields-dialog');
+		await expect(dialog.getByRole('heading')).toHaveText('Why was it lost?');
+		await dialog.getByRole('button', { name: 'Save and move' }).click();
+		await expect(dialog).toBeVisible();
+		await dialog.getByLabel('Lost reason').selectOption({ index: 1 });
+		await dialog.getByRole('button', { name: 'Save and move' }).click();
+		await expect(drawer.getByTestId('panel-status')).toHaveText('Lost');
+
+		await drawer.getByRole('button', { name: 'Close' }).click();
+		await expect(cardIn(lost, 'Factory retrofit')).toBeVisible();
+		await expect(lost.getByTestId('stage-count')).toHaveText('1');
+		await expect(lead.getByTestId('stage-count')).toHaveText('0');
+		await expect(page.getByTestId('summary-open-count')).toHaveText('0');
+	});
+
+	test('the drawer edits the customer, key contacts, product lines, needs and probability', async ({ page, request, baseURL }) => {
+		await openBoard(page, request, baseURL!, { label: 'drawer' });
+		const lead = columns(page).nth(0);
+		await quickAdd(page, lead, { title: 'Warehouse racking' });
+		await cardIn(lead, 'Warehouse racking').getByTestId('card-title').click();
+		const drawer = page.getByTestId('opportunity-drawer');
+		await expect(drawer.getByTestId('panel-title')).toHaveText('Warehouse racking');
+
+		await drawer.getByLabel('Customer', { exact: true }).fill('Ningbo Port Logistics');
+		await drawer.getByLabel('Win probability (%)').fill('150');
+		await drawer.getByLabel('Customer needs').fill('Racking for three halls');
+		await drawer.getByRole('button', { name: 'Add a product' }).click();
+		const line = drawer.getByTestId('product-line');
+		await line.getByLabel('Quantity').fill('2');
+		await line.getByLabel(/^Unit price/).fill('2500');
+		await expect(drawer.getByTestId('lines-total')).toContainText('5,000');
+
+		await drawer.getByRole('button', { name: 'New contact' }).click();
+		await drawer.getByRole('button', { name: 'Add contact' }).click();
+		await expect(drawer.getByRole('group', { name: 'New contact' }).getByText('This field is required.')).toBeVisible();
+		await drawer.getByLabel('Name', { exact: true }).fill('Chen Li');
+		await drawer.getByLabel('Role', { exact: true }).fill('Buyer');
+		await drawer.getByLabel('Phone').fill('+86 138 0000 0000');
+		await drawer.getByRole('button', { name: 'Add contact' }).click();
+		await expect(drawer.getByTestId('key-contact')).toContainText('Chen Li');
+		await expect(drawer.getByTestId('key-contact').getByRole('radio', { name: 'Primary' })).toBeChecked();
+
+		// A probability above 100 is refused next to its field; nothing is sent.
+		await drawer.getByRole('button', { name: 'Save changes' }).click();
+		await expect(drawer.getByText('Use a whole number from 0 to 100.')).toBeVisible();
+		await drawer.getByLabel('Win probability (%)').fill('35');
+		await drawer.getByRole('button', { name: 'Save changes' }).click();
+		await expect(drawer.getByText('Saved.')).toBeVisible();
+
+		// The amount followed the lines (it was not typed), and the card shows the new customer.
+		const card = cardIn(lead, 'Warehouse racking');
+		await expect(card.getByTestId('card-amount')).toContainText('5,000');
+		await expect(card).toContainText('Ningbo Port Logistics');
+		await expect(lead.getByTestId('stage-amount')).toContainText('5,000');
+
+		// All of it was stored: a fresh page shows it again.
+		await page.reload();
+		await cardIn(columns(page).nth(0), 'Warehouse racking').getByTestId('card-title').click();
+		const again = page.getByTestId('opportunity-drawer');
+		await expect(again.getByLabel('Customer', { exact: true })).toHaveValue('Ningbo Port Logistics');
+		await expect(again.getByLabel('Win probability (%)')).toHaveValue('35');
+		await expect(again.getByLabel('Customer needs')).toHaveValue('Racking for three halls');
+		await expect(again.getByTestId('product-line')).toHaveCount(1);
+		await expect(again.getByTestId('product-line').getByLabel('Quantity')).toHaveValue('2');
+		await expect(again.getByTestId('key-contact')).toContainText('Chen Li');
+		await expect(again.getByLabel('Role of Chen Li')).toHaveValue('Buyer');
+
+		// Removing the line and the contact is saved too.
+		await again.getByRole('button', { name: 'Remove line 1' }).click();
+		await again.getByRole('button', { name: 'Remove Chen Li' }).click();
+		await again.getByRole('button', { name: 'Save changes' }).click();
+		await expect(again.getByText('Saved.')).toBeVisible();
+		await page.reload();
+		await cardIn(columns(page).nth(0), 'Warehouse racking').getByTestId('card-title').click();
+		await expect(page.getByTestId('opportunity-drawer').getByText('No products yet.')).toBeVisible();
+		await expect(page.getByTestId('opportunity-drawer').getByText('No key contacts yet.')).toBeVisible();
+	});
 });
+
 
 const ZH_QUICK_ADD = { title: '商机名称', account: /客户名称/, amount: /^金额/, save: '添加' };
 
@@ -186,6 +282,40 @@ test.describe('看板（中文）', () => {
 		await expect(lost.getByTestId('stage-count')).toHaveText('1');
 		await expect(lead.getByTestId('stage-count')).toHaveText('0');
 		await expect(page.getByTestId('summary-open-count')).toHaveText('0');
+	});
+	test('用鼠标拖到下一阶段，用键盘移动并按提示补填金额，数量与金额随之更新', async ({ page, request, baseURL }) => {
+		await openBoard(page, request, baseURL!, { label: 'zh-move', locale: 'zh-CN' });
+		const [lead, qualified, proposal] = [columns(page).nth(0), columns(page).nth(1), columns(page).nth(2)];
+		await quickAdd(page, lead, { title: '包装产线', account: '苏州恒达', amount: '12800' }, ZH_QUICK_ADD);
+		await expect(lead.getByTestId('stage-amount')).toContainText('12,800');
+
+		await drag(page, cardIn(lead, '包装产线'), qualified);
+		await expect(cardIn(qualified, '包装产线')).toBeVisible();
+		await expect(qualified.getByTestId('stage-count')).toHaveText('1');
+		await expect(lead.getByTestId('stage-count')).toHaveText('0');
+		await expect(qualified.getByTestId('stage-amount')).toContainText('12,800');
+
+		await quickAdd(page, qualified, { title: 'ERP 实施' }, ZH_QUICK_ADD);
+		const announcer = page.getByTestId('board-announcer');
+		await cardIn(qualified, 'ERP 实施').focus();
+		await page.keyboard.press('Space');
+		await expect(announcer).toContainText('已拿起“ERP 实施”。');
+		await page.keyboard.press('ArrowRight');
+		await expect(announcer).toContainText('“方案/报价”列，第 1 个，共 1 个。');
+		await page.keyboard.press('Space');
+
+		const dialog = page.getByTestId('required-fields-dialog');
+		await expect(dialog.getByRole('heading')).toHaveText('进入“方案/报价”还需要填写以下信息');
+		await dialog.getByRole('button', { name: '保存并移动' }).click();
+		await expect(dialog.getByText('请输入大于或等于 0 的金额。')).toBeVisible();
+		await dialog.getByLabel(/金额/).fill('5000');
+		await dialog.getByRole('button', { name: '保存并移动' }).click();
+
+		await expect(cardIn(proposal, 'ERP 实施')).toBeVisible();
+		await expect(proposal.getByTestId('stage-count')).toHaveText('1');
+		await expect(proposal.getByTestId('stage-amount')).toContainText('5,000');
+		await expect(qualified.getByTestId('stage-count')).toHaveText('1');
+		await expect(page.getByTestId('summary-open-count')).toHaveText('2');
 	});
 });
 

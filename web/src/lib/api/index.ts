@@ -113,3 +113,18 @@ export function conflictOf(error: unknown): Opportunity | null {
 export function missingFieldsOf(error: unknown): RequirableField[] | null {
 	return error instanceof ApiError && error.status === 422 && Array.isArray(error.body.missingFields) ? (error.body.missingFields as RequirableField[]) : null;
 }
+
+// ---------- accounts and contacts (the drawer's pickers) ----------
+
+type AccountsBody = InferResponseType<typeof tenantApi.accounts.$get, 200>;
+type ContactsBody = InferResponseType<typeof tenantApi.contacts.$get, 200>;
+export type Account = AccountsBody['accounts'][number];
+export type Contact = ContactsBody['contacts'][number];
+export type CreateContactInput = InferRequestType<typeof tenantApi.contacts.$post>['json'];
+
+export const fetchAccounts = (tenant: string, q: string, limit = 20) => call(() => tenantApi.accounts.$get({ param: { tenant }, query: { q, limit: String(limit) } }));
+
+export const fetchContacts = (tenant: string, accountId: string, limit = 100) =>
+	call(() => tenantApi.contacts.$get({ param: { tenant }, query: { accountId, limit: String(limit) } }));
+
+export const createContact = (tenant: string, json: CreateContactInput) => call(() => tenantApi.contacts.$post({ param: { tenant }, json }));
