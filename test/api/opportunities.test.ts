@@ -1,6 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
+import { createDatabase } from '../../db/client';
+import { tenantRepos } from '../../worker/repos/tenant';
 import { ApiClient, ORIGIN, addMember, signUp } from '../helpers/api';
 
 type Client = ApiClient;
@@ -430,6 +432,21 @@ describe('follow-ups', () => {
     const late = await w.client.request('PATCH', `${w.base}/opportunities/${created.id}/activities/${planned.id}`, { version: 1, subject: 'two' });
     expect(late.status).toBe(409);
     expect(late.body.current.subject).toBe('one');
+  });
+
+  it('leaves no orphan follow-up when the opportunity is deleted between the check and the insert', async () => {
+    const w = await workspace();
+    const created = await create(w.client, w.base);
+    // The route's view of the world: the opportunity existed a moment ago; then a colleague deletes it.
+    const repos = tenantRepos(createDatabase(env.DB), w.tenant.id);
+    expect(await repos.opportunities.exists(created.id)).toBe(true);
+    expect((await w.client.request('DELETE', `${w.base}/opportunities/${created.id}`)).status).toBe(204);
+    const activity = await repos.activities.create(created.id, { kind: 'call', subject: 'Late call', doneAt: Date.now() }, { userId: w.user.id, now: Date.now() });
+    expect(activity).toBeNull();
+    const orphans = await env.DB.prepare('select count(*) as n from activities where opportunity_id = ?').bind(created.id).first<{ n: number }>();
+    expect(orphans?.n).toBe(0);
+    const late = await w.client.post(`${w.base}/opportunities/${created.id}/activities`, { kind: 'call', subject: 'Late call', doneAt: '2026-11-01T08:00:00Z' });
+    expect(late.status).toBe(404);
   });
 
   it('lists plans before records and deletes one', async () => {

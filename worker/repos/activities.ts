@@ -6,7 +6,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { ACTIVITY_KINDS, activities, opportunities, users, type ActivityKind } from '../../db/schema';
 import { newId } from '../services/ids';
-import { runAtomically } from './batch';
 import { isoInstant as iso, type RepoScope } from './scope';
 
 export { ACTIVITY_KINDS };
@@ -87,17 +86,30 @@ export function activityRepo(scope: RepoScope) {
 
     get: load,
 
+    /**
+     * Records a follow-up; null when the opportunity is not there. The row is inserted from the
+     * opportunity row itself, so a delete racing this request leaves no orphan follow-up.
+     */
     async create(opportunityId: string, fields: ActivityFields & { kind: ActivityKind; subject: string }, actor: { userId: string; now: number }) {
       const id = newId();
-      await runAtomically(db, [
-        db.insert(activities).values({
-          id, tenantId, opportunityId, ownerId: fields.ownerId ?? actor.userId, kind: fields.kind, subject: fields.subject,
-          dueAt: fields.dueAt ?? null, expectedResult: fields.expectedResult ?? null, doneAt: fields.doneAt ?? null,
-          outcome: fields.outcome ?? null, feedback: fields.feedback ?? null, createdBy: actor.userId, createdAt: actor.now, updatedAt: actor.now,
-        }),
+      const value = (v: string | number | null, name: string) => sql`${v}`.as(name);
+      const [inserted] = await db.batch([
+        db.insert(activities).select(
+          db
+            .select({
+              id: value(id, 'id'), tenantId: opportunities.tenantId, opportunityId: opportunities.id, ownerId: value(fields.ownerId ?? actor.userId, 'owner_id'),
+              kind: value(fields.kind, 'kind'), subject: value(fields.subject, 'subject'), dueAt: value(fields.dueAt ?? null, 'due_at'),
+              expectedResult: value(fields.expectedResult ?? null, 'expected_result'), doneAt: value(fields.doneAt ?? null, 'done_at'),
+              outcome: value(fields.outcome ?? null, 'outcome'), feedback: value(fields.feedback ?? null, 'feedback'), version: value(1, 'version'),
+              createdBy: value(actor.userId, 'created_by'), createdAt: value(actor.now, 'created_at'), updatedAt: value(actor.now, 'updated_at'),
+            })
+            .from(opportunities)
+            .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.id, opportunityId))),
+        ),
         refreshOpportunity(opportunityId),
       ]);
-      return (await load(opportunityId, id))!;
+      if (((inserted as { meta?: { changes?: number } } | undefined)?.meta?.changes ?? 0) === 0) return null;
+      return load(opportunityId, id);
     },
 
     /** Partial update with optimistic version; completing a plan is setting doneAt (+ outcome). */

@@ -279,8 +279,8 @@ export const opportunityRoutes = newRouter<TenantEnv>()
     async (c) => {
       const { id } = c.req.valid('param');
       const repos = c.get('repos');
-      if (!(await repos.opportunities.exists(id))) throw notFound();
       const activity = await repos.activities.create(id, c.req.valid('json'), { userId: c.get('user').id, now: c.get('now')() });
+      if (!activity) throw notFound();
       return c.json(activity satisfies ActivityRecord, 201);
     },
   )
