@@ -51,6 +51,17 @@ describe('POST /opportunities', () => {
     expect(results).toEqual([{ fromStageId: null, toStageId: created.stageId, amount: 1_200_000 }]);
   });
 
+  it('puts a new card at the end of its column, or on top with at: "top"', async () => {
+    const w = await workspace({ sampleData: false });
+    const first = await create(w.client, w.base, { title: 'first' });
+    await create(w.client, w.base, { title: 'second' });
+    await create(w.client, w.base, { title: 'on top', at: 'top' });
+    const board = await w.client.get(`${w.base}/pipelines/${w.pipeline.id}/board`);
+    const column = board.body.columns.find((c: { stage: { id: string } }) => c.stage.id === first.stageId);
+    expect(column.opportunities.map((o: { title: string }) => o.title)).toEqual(['on top', 'first', 'second']);
+    expect((await w.client.post(`${w.base}/opportunities`, { title: 'x', at: 'middle' })).status).toBe(400);
+  });
+
   it('lets the amount follow the product lines when no amount is given', async () => {
     const w = await workspace();
     const created = await create(w.client, w.base, { amount: undefined, products: [{ productId: w.catalog.productId, quantity: 3, unitPrice: 50_000 }] });

@@ -359,12 +359,13 @@ export function opportunityRepo(scope: RepoScope) {
     );
   }
 
-  async function lastPositionIn(stageId: string): Promise<string | null> {
+  /** The first (`asc`) or last (`desc`) position in a column. */
+  async function edgePositionIn(stageId: string, edge: 'first' | 'last'): Promise<string | null> {
     const row = await db
       .select({ position: opportunities.position })
       .from(opportunities)
       .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId)))
-      .orderBy(desc(opportunities.position))
+      .orderBy(edge === 'first' ? asc(opportunities.position) : desc(opportunities.position))
       .limit(1)
       .get();
     return row?.position ?? null;
@@ -373,7 +374,7 @@ export function opportunityRepo(scope: RepoScope) {
   /** Where a moved card lands: before `beforeId`, after `afterId`, or at the end of the column. */
   async function targetPosition(stageId: string, movingId: string, beforeId?: string, afterId?: string): Promise<string | null> {
     const anchorId = beforeId ?? afterId;
-    if (!anchorId) return positionBetween(await lastPositionIn(stageId), null);
+    if (!anchorId) return positionBetween(await edgePositionIn(stageId, 'last'), null);
     const anchor = await db
       .select({ position: opportunities.position })
       .from(opportunities)
@@ -493,7 +494,7 @@ export function opportunityRepo(scope: RepoScope) {
       };
     },
 
-    async create(input: OpportunityFields & { title: string; pipelineId?: string; stageId?: string }, actor: { userId: string; now: number }): Promise<Result<OpportunityRecord>> {
+    async create(input: OpportunityFields & { title: string; pipelineId?: string; stageId?: string; at?: 'top' | 'bottom' }, actor: { userId: string; now: number }): Promise<Result<OpportunityRecord>> {
       // The stage: given, or the first open stage of the given (or first) pipeline.
       const stage = input.stageId
         ? await stageById(input.stageId)
@@ -537,7 +538,7 @@ export function opportunityRepo(scope: RepoScope) {
             sourceId: input.sourceId ?? null, amount, expectedCloseDate: input.expectedCloseDate ?? null,
             probabilityOverride: input.probability ?? null, needs: input.needs ?? null, notes: input.notes ?? null,
             status: stage.kind, lostReasonId: stage.kind === 'lost' ? (input.lostReasonId ?? null) : null,
-            closedAt: stage.kind === 'open' ? null : now, position: positionBetween(await lastPositionIn(stage.id), null),
+            closedAt: stage.kind === 'open' ? null : now, position: input.at === 'top' ? positionBetween(null, await edgePositionIn(stage.id, 'first')) : positionBetween(await edgePositionIn(stage.id, 'last'), null),
             stageEnteredAt: now, createdBy: userId, createdAt: now, updatedAt: now,
           }),
           db.insert(stageChanges).values({ id: newId(), tenantId, opportunityId: id, pipelineId: stage.pipelineId, fromStageId: null, toStageId: stage.id, changedAt: now, changedBy: userId, amount }),

@@ -40,7 +40,10 @@ const oneAccount = (v: { accountId?: unknown; accountName?: unknown }) => !(v.ac
 const ACCOUNT_CHOICE = { message: 'Pick an account or type a new name, not both.', path: ['accountName'] };
 
 const CreateOpportunity = EditableFields.partial()
-  .extend({ title: EditableFields.shape.title, pipelineId: Id.optional(), stageId: Id.optional() })
+  .extend({
+    title: EditableFields.shape.title, pipelineId: Id.optional(), stageId: Id.optional(),
+    at: z.enum(['top', 'bottom']).optional().openapi({ description: 'Where in its column the card goes; default bottom' }),
+  })
   .refine(oneAccount, ACCOUNT_CHOICE)
   .openapi('CreateOpportunity');
 

@@ -161,15 +161,11 @@ export class BoardState {
 		target.opportunities.splice(Math.max(0, Math.min(index, target.opportunities.length)), 0, found.card);
 	}
 
-	/**
-	 * Adds a created card with the figures. The API puts it at the end of its column: shown there
-	 * when the column is fully loaded, else on top (the end is not on screen yet).
-	 */
+	/** Adds a card created at the top of its column (quick-add), with the figures. */
 	added(card: OpportunityCard) {
 		const column = this.column(card.stageId);
 		if (!column) return;
-		if (column.nextCursor) column.opportunities.unshift(card);
-		else column.opportunities.push(card);
+		column.opportunities.unshift(card);
 		column.count += 1;
 		column.amount += card.amount ?? 0;
 		column.weightedAmount += weightOf(card, column.stage.probability);
