@@ -4,11 +4,12 @@ import { defineConfig, devices } from '@playwright/test';
 
 const CI = Boolean(process.env.CI);
 
-const PORT = 8788;
+// E2E_PORT lets two checkouts run their browser tests side by side (each its own server and state).
+const PORT = Number(process.env.E2E_PORT ?? 8788);
 // localhost, not 127.0.0.1: Chromium treats http://localhost as a secure context, so the
 // session cookie (Secure; SameSite=Lax) is kept.
 const BASE_URL = `http://localhost:${PORT}`;
-const E2E_STATE = '.wrangler/e2e';
+const E2E_STATE = `.wrangler/e2e-${PORT}`;
 const WRANGLER_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
 export default defineConfig({

@@ -16,6 +16,7 @@ import {
 import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
 import { activityRepo } from './activities';
+import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
 import { catalogRepo } from './catalog';
 import { repoScope, type Viewer } from './scope';
@@ -47,6 +48,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     accounts: accountRepo(scope),
     contacts: contactRepo(scope),
     catalog: catalogRepo(scope),
+    audit: auditRepo(scope),
 
     workspace: {
       async get() {

@@ -322,6 +322,20 @@ export const en = {
 		body: 'The address may be mistyped, or the page has moved.',
 		home: 'Go to Jihui',
 	},
+	settings: {
+		title: 'Settings',
+		link: 'Settings',
+		deniedTitle: 'Settings are for owners and admins',
+		deniedBody: 'Ask an owner or admin of this workspace if something here needs to change.',
+		backToBoard: 'Back to the board',
+		nav: {
+			pipelines: 'Pipelines & stages',
+			catalogs: 'Types, sources & products',
+			members: 'Team',
+			workspace: 'Workspace',
+			audit: 'Audit log',
+		},
+	},
 	workspace: {
 		notFoundTitle: 'Workspace not found',
 		notFoundBody: 'This workspace does not exist or you are not a member of it.',

@@ -324,6 +324,20 @@ export const zhCN = {
 		body: '网址可能有误，或者页面已经移动。',
 		home: '返回机会首页',
 	},
+	settings: {
+		title: '设置',
+		link: '设置',
+		deniedTitle: '只有所有者和管理员可以修改设置',
+		deniedBody: '如需调整，请联系本工作区的所有者或管理员。',
+		backToBoard: '返回看板',
+		nav: {
+			pipelines: '销售流程与阶段',
+			catalogs: '类型、来源与产品',
+			members: '团队成员',
+			workspace: '工作区',
+			audit: '操作日志',
+		},
+	},
 	workspace: {
 		notFoundTitle: '找不到工作空间',
 		notFoundBody: '该工作空间不存在，或你不是其成员。',

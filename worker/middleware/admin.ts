@@ -1,0 +1,16 @@
+/**
+ * Workspace administration (pipelines and stages, catalogs, team, settings, audit) is for owners
+ * and admins: members and viewers get 403 here, before any route code runs.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { TenantEnv } from '../env';
+import { forbidden } from '../errors';
+
+export const isAdmin = (role: string) => role === 'owner' || role === 'admin';
+
+export function adminOnly(): MiddlewareHandler<TenantEnv> {
+  return async function adminOnly(c, next) {
+    if (!isAdmin(c.get('role'))) throw forbidden('admin_only', 'Only owners and admins of this workspace can do this.');
+    await next();
+  };
+}
