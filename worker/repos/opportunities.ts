@@ -149,6 +149,57 @@ export function toCard(row: CardRow) {
 }
 
 export type OpportunityCard = ReturnType<typeof toCard>;
+
+// What a board card shows and what a move needs (no free text, no ids the card never uses): a
+// board of 6 × 50 cards stays small on the wire. The drawer reads the full record by id.
+const boardCardColumns = {
+  id: opportunities.id,
+  title: opportunities.title,
+  stageId: opportunities.stageId,
+  status: opportunities.status,
+  amount: opportunities.amount,
+  accountName: sql<string | null>`${accounts.name}`.as('account_name'),
+  ownerId: opportunities.ownerId,
+  ownerName: sql<string | null>`${users.name}`.as('owner_name'),
+  expectedCloseDate: opportunities.expectedCloseDate,
+  probability: opportunities.probabilityOverride,
+  stageProbability: sql<number>`${stages.probability}`.as('stage_probability'),
+  position: opportunities.position,
+  version: opportunities.version,
+  stageEnteredAt: opportunities.stageEnteredAt,
+  lastActivityAt: opportunities.lastActivityAt,
+  nextActivityAt: opportunities.nextActivityAt,
+};
+
+type BoardCardRow = Pick<
+  CardRow,
+  'id' | 'title' | 'stageId' | 'status' | 'amount' | 'accountName' | 'ownerId' | 'ownerName' | 'expectedCloseDate' | 'probability'
+  | 'stageProbability' | 'position' | 'version' | 'stageEnteredAt' | 'lastActivityAt' | 'nextActivityAt'
+>;
+
+export function toBoardCard(row: BoardCardRow) {
+  return {
+    id: row.id,
+    title: row.title,
+    stageId: row.stageId,
+    status: row.status,
+    amount: row.amount,
+    accountName: row.accountName,
+    ownerId: row.ownerId,
+    ownerName: row.ownerName,
+    expectedCloseDate: row.expectedCloseDate,
+    probability: row.probability,
+    effectiveProbability: row.probability ?? row.stageProbability,
+    position: row.position,
+    version: row.version,
+    stageEnteredAt: iso(row.stageEnteredAt)!,
+    lastActivityAt: iso(row.lastActivityAt),
+    nextActivityAt: iso(row.nextActivityAt),
+  };
+}
+
+export type BoardCard = ReturnType<typeof toBoardCard>;
+
 export type OpportunityRecord = OpportunityCard & {
   contacts: { contactId: string; role: string | null; name: string; title: string | null; phone: string | null; email: string | null; wechat: string | null; isKey: boolean }[];
   products: { id: string; productId: string; name: string; quantity: number; unitPrice: number }[];
@@ -432,8 +483,8 @@ export function opportunityRepo(scope: RepoScope) {
      */
     async board(pipelineId: string, filter: OpportunityFilter, limit: number) {
       const conditions = [...filterConditions(filter), eq(opportunities.pipelineId, pipelineId)];
-      // Accounts are joined for the text search only; without it the aggregates and the ranking
-      // read the opportunities table alone (through the board index).
+      // Accounts are joined for the text search only; without it the aggregates
+      // and the first cards read the opportunities table alone (through the board index).
       const searching = Boolean(filter.q?.trim());
       const accountJoin = and(eq(accounts.id, opportunities.accountId), eq(accounts.tenantId, tenantId));
       const totalsBase = db
@@ -446,11 +497,15 @@ export function opportunityRepo(scope: RepoScope) {
         .from(opportunities)
         .innerJoin(stages, and(eq(stages.id, opportunities.stageId), eq(stages.tenantId, tenantId)));
       const totals = (searching ? totalsBase.leftJoin(accounts, accountJoin) : totalsBase).where(and(...conditions)).groupBy(opportunities.stageId).as('totals');
-      // Rank ids only, then join the card columns for the few rows that make the first pages.
-      const rankBase = db
-        .select({ rankedId: sql<string>`${opportunities.id}`.as('ranked_id'), rank: sql<number>`row_number() over (partition by ${opportunities.stageId} order by ${opportunities.position}, ${opportunities.id})`.as('card_rank') })
-        .from(opportunities);
-      const ranked = (searching ? rankBase.leftJoin(accounts, accountJoin) : rankBase).where(and(...conditions)).as('ranked');
+      // Each column's first `limit` + 1 cards: per stage, a subquery walks the board index in
+      // position order (positions are unique within a column) and stops after limit + 1 matches;
+      // only those rows are read from the table and joined. Inside the subquery "opportunities"
+      // (and "accounts", when searching) are its own; "stages" is the outer row.
+      const firstRowsBase = db.select({ rowid: sql<number>`${opportunities}.rowid` }).from(opportunities);
+      const firstRows = (searching ? firstRowsBase.leftJoin(accounts, accountJoin) : firstRowsBase)
+        .where(and(...conditions, eq(opportunities.stageId, stages.id)))
+        .orderBy(asc(opportunities.position))
+        .limit(limit + 1);
       const [columnRows, cardRows] = await db.batch([
         db
           .select({
@@ -466,13 +521,18 @@ export function opportunityRepo(scope: RepoScope) {
           .leftJoin(totals, eq(totals.stageId, stages.id))
           .where(and(eq(stages.tenantId, tenantId), eq(stages.pipelineId, pipelineId)))
           .orderBy(asc(stages.position)),
-        cardsFrom()
-          .innerJoin(ranked, eq(ranked.rankedId, opportunities.id))
-          .where(and(eq(opportunities.tenantId, tenantId), sql`${ranked.rank} <= ${limit + 1}`))
-          .orderBy(asc(opportunities.stageId), asc(opportunities.position), asc(opportunities.id)),
+        db
+          .select(boardCardColumns)
+          // CROSS JOIN keeps SQLite's join order: the stages first, then the rows their subqueries pick.
+          .from(stages)
+          .crossJoin(opportunities)
+          .leftJoin(accounts, accountJoin)
+          .leftJoin(users, eq(users.id, opportunities.ownerId))
+          .where(and(eq(stages.tenantId, tenantId), eq(stages.pipelineId, pipelineId), sql`${opportunities}.rowid in ${firstRows}`))
+          .orderBy(asc(opportunities.stageId), asc(opportunities.position)),
       ]);
       if (columnRows.length === 0) return null;
-      const cardsByStage = Map.groupBy(cardRows as CardRow[], (c) => c.stageId);
+      const cardsByStage = Map.groupBy(cardRows as BoardCardRow[], (c) => c.stageId);
       return {
         pipeline: { id: pipelineId, name: columnRows[0]!.pipelineName },
         columns: columnRows.map((row) => {
@@ -487,7 +547,7 @@ export function opportunityRepo(scope: RepoScope) {
             count: row.count,
             amount: row.amount,
             weightedAmount: Math.round(row.weightedAmount),
-            opportunities: page.map(toCard),
+            opportunities: page.map(toBoardCard),
             nextCursor: cards.length > limit && last ? encodeCursor([last.position, last.id]) : null,
           };
         }),

@@ -10,6 +10,12 @@ const BoardQuery = FilterQuery.omit({ pipelineId: true }).extend({
 
 const BoardParams = TenantParams.extend({ pipelineId: z.string().min(1).max(64).openapi({ param: { name: 'pipelineId', in: 'path' } }) });
 
+// A board card: what the card shows and a move needs. The full record: GET /opportunities/{id}.
+const BoardCard = Card.pick({
+  id: true, title: true, stageId: true, status: true, amount: true, accountName: true, ownerId: true, ownerName: true, expectedCloseDate: true,
+  probability: true, effectiveProbability: true, position: true, version: true, stageEnteredAt: true, lastActivityAt: true, nextActivityAt: true,
+}).openapi('BoardCard');
+
 const StageSchema = z.object({
   id: z.string(), name: z.string(), position: z.number().int(), probability: z.number().int(), kind: z.enum(['open', 'won', 'lost']),
   staleAfterDays: z.number().int().nullable(), requiredFields: z.array(z.string()),
@@ -33,7 +39,7 @@ export const boardRoutes = newRouter<TenantEnv>().openapi(
               count: z.number().int(),
               amount: z.number().int(),
               weightedAmount: z.number().int(),
-              opportunities: z.array(Card),
+              opportunities: z.array(BoardCard),
               nextCursor: z.string().nullable(),
             }),
           ),

@@ -48,8 +48,9 @@ type HistoryBody = InferResponseType<(typeof opportunityApi.history)['$get'], 20
 export type OpportunityCard = ListBody['opportunities'][number];
 export type Opportunity = InferResponseType<typeof opportunityApi.$get, 200>;
 export type BoardStage = BoardBody['columns'][number]['stage'];
-/** The board's columns; the API declares cards loosely (z.any), so they are typed here as list cards. */
-export type BoardColumn = Omit<BoardBody['columns'][number], 'opportunities'> & { opportunities: OpportunityCard[] };
+export type BoardColumn = BoardBody['columns'][number];
+/** A board card: the fields a card shows and a move needs (a list card or a full record has them all). */
+export type BoardCard = BoardColumn['opportunities'][number];
 export type Board = { pipeline: BoardBody['pipeline']; columns: BoardColumn[] };
 export type Catalog = CatalogBody;
 export type Activity = ActivitiesBody['activities'][number];

@@ -11,28 +11,28 @@ import {
 	type BoardColumn,
 	type MoveOpportunityInput,
 	type Opportunity,
-	type OpportunityCard,
+	type BoardCard,
 	type OpportunityFilter,
 	type RequirableField,
 } from '../api';
 
 export type MoveOutcome =
-	| { kind: 'moved'; card: OpportunityCard }
-	| { kind: 'conflict'; current: Opportunity; previous: OpportunityCard }
-	| { kind: 'missing'; fields: RequirableField[]; stageId: string; card: OpportunityCard; index: number }
+	| { kind: 'moved'; card: BoardCard }
+	| { kind: 'conflict'; current: Opportunity; previous: BoardCard }
+	| { kind: 'missing'; fields: RequirableField[]; stageId: string; card: BoardCard; index: number }
 	| { kind: 'failed'; error: unknown };
 
-type Snapshot = { stageId: string; opportunities: OpportunityCard[]; count: number; amount: number; weightedAmount: number }[];
+type Snapshot = { stageId: string; opportunities: BoardCard[]; count: number; amount: number; weightedAmount: number }[];
 
 const PAGE_SIZE = 50;
 
-/** Only the fields a list card has (the move answers with the full record). */
-function toCard(record: Opportunity | OpportunityCard): OpportunityCard {
+/** A record as a board card (the move answers with the full record; it has every card field). */
+function toCard(record: Opportunity | BoardCard): BoardCard {
 	const { contacts: _contacts, products: _products, ...card } = record as Opportunity;
 	return card;
 }
 
-export function weightOf(card: Pick<OpportunityCard, 'amount' | 'probability'>, stageProbability: number): number {
+export function weightOf(card: Pick<BoardCard, 'amount' | 'probability'>, stageProbability: number): number {
 	return Math.round(((card.amount ?? 0) * (card.probability ?? stageProbability)) / 100);
 }
 
@@ -123,7 +123,7 @@ export class BoardState {
 		return this.columns?.find((candidate) => candidate.stage.id === stageId);
 	}
 
-	find(id: string): { column: BoardColumn; index: number; card: OpportunityCard } | null {
+	find(id: string): { column: BoardColumn; index: number; card: BoardCard } | null {
 		for (const column of this.columns ?? []) {
 			const index = column.opportunities.findIndex((card) => card.id === id);
 			if (index >= 0) return { column, index, card: column.opportunities[index]! };
@@ -162,7 +162,7 @@ export class BoardState {
 	}
 
 	/** Adds a card created at the top of its column (quick-add), with the figures. */
-	added(card: OpportunityCard) {
+	added(card: BoardCard) {
 		const column = this.column(card.stageId);
 		if (!column) return;
 		column.opportunities.unshift(card);
@@ -172,7 +172,7 @@ export class BoardState {
 		void this.refreshFigures();
 	}
 
-	replace(card: OpportunityCard) {
+	replace(card: BoardCard) {
 		const found = this.find(card.id);
 		if (found) found.column.opportunities[found.index] = card;
 	}
