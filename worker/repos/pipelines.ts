@@ -8,7 +8,7 @@
  * (pipelines among the active ones, stages within their pipeline) stay dense 0…n-1.
  */
 import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
-import { lostReasons, opportunities, pipelines, stages, type StageKind } from '../../db/schema';
+import { lostReasons, opportunities, pipelines, stageChanges, stages, type StageKind } from '../../db/schema';
 import { badRequest, conflict, notFound } from '../errors';
 import { newId } from '../services/ids';
 import { positionBetween } from '../services/ordering';
@@ -323,23 +323,49 @@ export function pipelineAdminRepo(scope: RepoScope) {
         const head = positionBetween(last?.position ?? null, null, () => 0);
         const closedAt = target.kind === 'open' ? sql`null` : target.kind === stage.kind ? sql`coalesce(closed_at, ${now})` : sql`${now}`;
         const lostReason = target.kind !== 'lost' ? sql`null` : options.lostReasonId ? sql`${options.lostReasonId}` : sql`lost_reason_id`;
+        const inSource = and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId));
+        const literal = (value: string | number, name: string) => sql`${value}`.as(name);
+        const ranked = db
+          .select({
+            rankedId: sql<string>`${opportunities.id}`.as('ranked_id'),
+            rank: sql<number>`row_number() over (order by ${opportunities.position}, ${opportunities.id})`.as('rank'),
+          })
+          .from(opportunities)
+          .where(inSource)
+          .as('ranked');
         statements.push(
           // History first, while the rows are still in the deleted stage: one row each, with the amount then.
-          db.run(sql`insert into stage_changes (id, tenant_id, opportunity_id, pipeline_id, from_stage_id, to_stage_id, changed_at, changed_by, amount)
-            select lower(hex(randomblob(15))), tenant_id, id, pipeline_id, stage_id, ${target.id}, ${now}, ${userId}, amount
-            from opportunities where tenant_id = ${tenantId} and stage_id = ${stageId}`),
-          db.run(sql`update opportunities
-            set stage_id = ${target.id}, position = ${head} || printf('%07d', ranked.rank) || 'V', status = ${target.kind},
-                closed_at = ${closedAt}, lost_reason_id = ${lostReason}, stage_entered_at = ${now}, version = version + 1, updated_at = ${now}
-            from (select id as ranked_id, row_number() over (order by position, id) as rank
-                  from opportunities where tenant_id = ${tenantId} and stage_id = ${stageId}) as ranked
-            where opportunities.id = ranked.ranked_id and opportunities.tenant_id = ${tenantId} and opportunities.stage_id = ${stageId}`),
+          db.insert(stageChanges).select(
+            db
+              .select({
+                id: sql`lower(hex(randomblob(15)))`.as('id'), tenantId: opportunities.tenantId, opportunityId: opportunities.id, pipelineId: opportunities.pipelineId,
+                fromStageId: opportunities.stageId, toStageId: literal(target.id, 'to_stage_id'), changedAt: literal(now, 'changed_at'),
+                changedBy: literal(userId, 'changed_by'), amount: opportunities.amount,
+              })
+              .from(opportunities)
+              .where(inSource),
+          ),
+          db
+            .update(opportunities)
+            .set({
+              stageId: target.id, position: sql`${head} || printf('%07d', ${ranked.rank}) || 'V'`, status: target.kind, closedAt: closedAt as never,
+              lostReasonId: lostReason as never, stageEnteredAt: now, version: sql`${opportunities.version} + 1`, updatedAt: now,
+            })
+            .from(ranked)
+            .where(and(eq(opportunities.id, ranked.rankedId), inSource)),
         );
       }
       // Guarded: never leaves an opportunity pointing at a deleted stage.
       statements.push(
-        db.run(sql`delete from stages where tenant_id = ${tenantId} and id = ${stageId}
-          and not exists (select 1 from opportunities where tenant_id = ${tenantId} and stage_id = ${stageId})`),
+        db
+          .delete(stages)
+          .where(
+            and(
+              eq(stages.tenantId, tenantId),
+              eq(stages.id, stageId),
+              sql`not exists (select 1 from opportunities o where o.tenant_id = ${tenantId} and o.stage_id = ${stageId})`,
+            ),
+          ),
         ...densePositions(stages, siblings.filter((s) => s.id !== stageId)),
         audit.entry({
           actorUserId: userId, action: 'delete', entityType: 'stage', entityId: stageId, at: now,
