@@ -113,7 +113,9 @@ test.describe('pipelines and stages settings in English', () => {
 		await expect(page.getByRole('heading', { name: 'Stages of Channel partners' })).toBeVisible();
 		await expect(stageNames(page)).toHaveText(['Lead', 'Qualified', 'Proposal', 'Negotiation', 'Won', 'Lost']);
 
-		const partners = list.locator('li', { hasText: 'Channel partners' });
+		// The new pipeline is last (its name turns into an input while it is renamed).
+		const partners = list.locator('li').nth(2);
+		await expect(partners).toContainText('Channel partners');
 		await partners.getByRole('button', { name: 'Rename' }).click();
 		await partners.getByLabel('Pipeline name').fill('Partners');
 		await partners.getByRole('button', { name: 'Save' }).click();
