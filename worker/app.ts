@@ -15,6 +15,7 @@ import { accountRoutes } from './routes/accounts';
 import { authRoutes } from './routes/auth';
 import { boardRoutes } from './routes/board';
 import { opportunityRoutes } from './routes/opportunities';
+import { pipelineAdminRoutes } from './routes/pipelines';
 import { catalogRoutes } from './routes/catalog';
 import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
@@ -41,6 +42,7 @@ export function createApp(options: ContextOptions = {}) {
   const tenantRoutes = tenantApp
     .route('/', workspaceRoutes)
     .route('/pipelines', boardRoutes)
+    .route('/', pipelineAdminRoutes)
     .route('/opportunities', opportunityRoutes)
     .route('/catalog', catalogRoutes)
     .route('/accounts', accountRoutes)

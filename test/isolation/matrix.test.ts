@@ -45,6 +45,22 @@ async function followUpOfA(ownerA: ApiClient, f: Fixture) {
   f.idsA.activityId = response.body.id;
 }
 
+/** Tenant A's first pipeline and its stage ids in order; and a fresh empty open stage of it (deletable). */
+async function pipelineOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.get(`/api/t/${f.slugA}/pipelines`);
+  if (response.status !== 200) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  const pipeline = response.body.pipelines[0] as { id: string; stages: { id: string }[] };
+  f.idsA.pipelineId = pipeline.id;
+  f.idsA.stageIds = JSON.stringify(pipeline.stages.map((s) => s.id));
+}
+
+async function stageOfA(ownerA: ApiClient, f: Fixture) {
+  await pipelineOfA(ownerA, f);
+  const response = await ownerA.post(`/api/t/${f.slugA}/pipelines/${f.idsA.pipelineId}/stages`, { name: 'Alpha Matrix Stage', probability: 40, kind: 'open' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.stageId = response.body.id;
+}
+
 const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant': {},
   'GET /api/t/:tenant/pipelines': {},
@@ -60,6 +76,13 @@ const MATRIX: Record<string, MatrixEntry> = {
   'PATCH /api/t/:tenant/contacts/:contactId': { setup: contactOfA, body: () => ({ version: 1, title: 'Buyer' }) },
   'DELETE /api/t/:tenant/contacts/:contactId': { setup: contactOfA },
   'GET /api/t/:tenant/pipelines/:pipelineId/board': { setup: opportunityOfA },
+  'POST /api/t/:tenant/pipelines': { body: () => ({ name: 'Matrix pipeline' }) },
+  'PATCH /api/t/:tenant/pipelines/:pipelineId': { setup: pipelineOfA, body: () => ({ name: 'Renamed pipeline', position: 1 }) },
+  'DELETE /api/t/:tenant/pipelines/:pipelineId': { setup: pipelineOfA },
+  'POST /api/t/:tenant/pipelines/:pipelineId/stages': { setup: pipelineOfA, body: () => ({ name: 'Matrix stage', probability: 50, kind: 'open' }) },
+  'PUT /api/t/:tenant/pipelines/:pipelineId/stage-order': { setup: pipelineOfA, body: (f) => ({ stageIds: (JSON.parse(f.idsA.stageIds!) as string[]).reverse() }) },
+  'PATCH /api/t/:tenant/stages/:stageId': { setup: stageOfA, body: () => ({ name: 'Renamed stage', probability: 45 }) },
+  'DELETE /api/t/:tenant/stages/:stageId': { setup: stageOfA },
   'GET /api/t/:tenant/opportunities': {},
   'POST /api/t/:tenant/opportunities': { body: () => ({ title: 'Matrix deal', accountName: 'Matrix Buyer' }) },
   'GET /api/t/:tenant/opportunities/:id': { setup: opportunityOfA },

@@ -129,3 +129,28 @@ export const fetchContacts = (tenant: string, accountId: string, limit = 100) =>
 	call(() => tenantApi.contacts.$get({ param: { tenant }, query: { accountId, limit: String(limit) } }));
 
 export const createContact = (tenant: string, json: CreateContactInput) => call(() => tenantApi.contacts.$post({ param: { tenant }, json }));
+
+// ---------- pipelines and stages administration (settings) ----------
+
+type PipelineAdminApi = (typeof tenantApi.pipelines)[':pipelineId'];
+export type AdminStage = InferResponseType<(typeof tenantApi.stages)[':stageId']['$patch'], 200>;
+export type StageCreateInput = InferRequestType<PipelineAdminApi['stages']['$post']>['json'];
+export type StageUpdateInput = InferRequestType<(typeof tenantApi.stages)[':stageId']['$patch']>['json'];
+
+export const createPipeline = (tenant: string, name: string) => call(() => tenantApi.pipelines.$post({ param: { tenant }, json: { name } }));
+
+export const updatePipeline = (tenant: string, pipelineId: string, json: { name?: string; position?: number }) =>
+	call(() => tenantApi.pipelines[':pipelineId'].$patch({ param: { tenant, pipelineId }, json }));
+
+export const archivePipeline = (tenant: string, pipelineId: string) => call(() => tenantApi.pipelines[':pipelineId'].$delete({ param: { tenant, pipelineId } }));
+
+export const createStage = (tenant: string, pipelineId: string, json: StageCreateInput) =>
+	call(() => tenantApi.pipelines[':pipelineId'].stages.$post({ param: { tenant, pipelineId }, json }));
+
+export const updateStage = (tenant: string, stageId: string, json: StageUpdateInput) => call(() => tenantApi.stages[':stageId'].$patch({ param: { tenant, stageId }, json }));
+
+export const reorderStages = (tenant: string, pipelineId: string, stageIds: string[]) =>
+	call(() => tenantApi.pipelines[':pipelineId']['stage-order'].$put({ param: { tenant, pipelineId }, json: { stageIds } }));
+
+export const deleteStage = (tenant: string, stageId: string, query: { moveTo?: string; lostReasonId?: string }) =>
+	call(() => tenantApi.stages[':stageId'].$delete({ param: { tenant, stageId }, query }));
