@@ -19,6 +19,8 @@ import { activityRepo } from './activities';
 import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
 import { catalogRepo } from './catalog';
+import { catalogAdminRepo } from './catalog-admin';
+import { settingsRepo } from './settings';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, runAtomically, type Statement } from './batch';
 
@@ -49,6 +51,8 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     contacts: contactRepo(scope),
     catalog: catalogRepo(scope),
     audit: auditRepo(scope),
+    catalogAdmin: catalogAdminRepo(scope),
+    settings: settingsRepo(scope),
 
     workspace: {
       async get() {
