@@ -108,7 +108,10 @@ describe('catalog admin: edit, archive, reorder, delete', () => {
     expect(pickers.sources.map((s: Entry) => s.id)).not.toContain(source!.id);
     expect((await o.list('sources')).find((s) => s.id === source!.id)).toMatchObject({ archived: true });
     expect((await o.client.get(`/api/t/${o.tenant.slug}/opportunities/${opp.body.id}`)).body.sourceId).toBe(source!.id);
-    expect((await o.audit())[0]).toMatchObject({ action: 'archive', entityType: 'source', before: { archived: false }, after: { archived: true } });
+    const [archiveEntry] = await o.audit();
+    expect(archiveEntry).toMatchObject({ action: 'archive', entityType: 'source', entityId: source!.id });
+    // The changed field, and the name to say which entry it was.
+    expect([archiveEntry!.before, archiveEntry!.after]).toEqual([{ name: source!.name, archived: false }, { name: source!.name, archived: true }]);
 
     expect((await o.client.request('PATCH', `${o.base}/sources/${source!.id}`, { archived: false })).body.archived).toBe(false);
     expect((await o.client.get(`/api/t/${o.tenant.slug}/catalog`)).body.sources.map((s: Entry) => s.id)).toContain(source!.id);

@@ -153,7 +153,8 @@ export function catalogAdminRepo(scope: RepoScope) {
       const after = snapshot(kind, next);
       const changed = (Object.keys(after) as (keyof typeof after)[]).filter((key) => before[key] !== after[key]);
       if (changed.length === 0) return present(kind, current);
-      const pick = (source: Record<string, unknown>) => Object.fromEntries(changed.map((key) => [key, source[key]]));
+      // The changed fields, plus the name so the log says which entry it was.
+      const pick = (source: Record<string, unknown>) => ({ name: source.name, ...Object.fromEntries(changed.map((key) => [key, source[key]])) });
       const action = changed.length === 1 && changed[0] === 'archived' ? (after.archived ? 'archive' : 'unarchive') : 'update';
       const table = tableOf(kind);
       const set = { name: next.name, archivedAt: next.archivedAt, ...(kind === 'products' ? { code: next.code ?? null, unitPrice: next.unitPrice ?? 0 } : {}) };
