@@ -95,6 +95,41 @@ test.describe('settings in English', () => {
 		await expect(rows.first()).toContainText('Reordered');
 	});
 
+	test('an entry dragged by its handle with the mouse or the keyboard keeps its new place', async ({ page, request, baseURL }) => {
+		const account = await createAccount(request, baseURL!, { sampleData: false, label: 'dragtypes' });
+		await logIn(page, account);
+		await expect(page).toHaveURL(new RegExp(`/${account.slug}/board/`));
+		await page.goto(`/${account.slug}/settings/catalogs`);
+		await expect(entries(page).nth(2)).toBeVisible();
+		const before = await entryNames(page);
+		const from = (await entries(page).nth(2).getByTestId('drag-handle').boundingBox())!;
+		const to = (await entries(page).nth(0).boundingBox())!;
+		await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+		await page.mouse.down();
+		await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2 - 5, { steps: 3 });
+		await page.mouse.move(from.x + from.width / 2, to.y + 4, { steps: 12 });
+		await expect(entries(page).first()).toHaveAttribute('data-name', before[2]!);
+		await page.mouse.up();
+		await expect(page.getByRole('status')).toContainText('New order saved.');
+		const expected = [before[2]!, before[0]!, before[1]!, ...before.slice(3)];
+		expect(await entryNames(page)).toEqual(expected);
+		await page.reload();
+		await expect(entries(page).nth(2)).toBeVisible();
+		expect(await entryNames(page)).toEqual(expected);
+
+		// The same handle with the keyboard: Space picks up, an arrow moves, Space puts down (one save).
+		await page.getByRole('button', { name: `Drag “${expected[0]}” to reorder` }).focus();
+		await page.keyboard.press('Space');
+		await page.keyboard.press('ArrowDown');
+		await page.keyboard.press('Space');
+		await expect(page.getByRole('status')).toContainText('New order saved.');
+		const keyed = [expected[1]!, expected[0]!, ...expected.slice(2)];
+		expect(await entryNames(page)).toEqual(keyed);
+		await page.reload();
+		await expect(entries(page).nth(2)).toBeVisible();
+		expect(await entryNames(page)).toEqual(keyed);
+	});
+
 	test('the catalogs page works at 360 px and says why a used entry cannot be deleted', async ({ page, request, baseURL }) => {
 		await page.setViewportSize({ width: 360, height: 740 });
 		const account = await createAccount(request, baseURL!, { sampleData: false, label: 'narrow' });

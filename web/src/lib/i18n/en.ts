@@ -360,7 +360,7 @@ export const en = {
 		moveUp: 'Move “{{name}}” up',
 		moveDown: 'Move “{{name}}” down',
 		dragHandle: 'Drag “{{name}}” to reorder',
-		keyboardHint: 'To reorder with the keyboard, use the arrow buttons, or focus a drag handle, press Space, move with the arrow keys and press Space again.',
+		keyboardHint: 'Drag an entry by its handle, or use the arrow buttons. With the keyboard: focus a handle, press Space, move with the arrow keys, press Space again.',
 		empty: 'Nothing here yet. Add the first entry above.',
 		loadFailed: 'The list could not be loaded',
 		inUse_one: '“{{name}}” is used by {{count}} record, so it cannot be deleted. Archive it instead: it stays on that record and leaves the pickers.',
