@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { SelectedFields } from 'drizzle-orm/sqlite-core';
-import { lostReasons, opportunities, opportunityProducts, opportunityTypes, products, sources } from '../../db/schema';
+import { lostReasons, opportunities, opportunityProducts, opportunityTypes, products, sources, tenants } from '../../db/schema';
 import { newId } from '../services/ids';
 import { auditRepo, type AuditEntityType } from './audit';
 import { runAtomically, type Statement } from './batch';
@@ -51,6 +51,9 @@ interface Actor {
   now: number;
 }
 
+/** Rows a write statement changed, from D1's result metadata. */
+const changes = (result: unknown) => (result as { meta?: { changes?: number } } | undefined)?.meta?.changes ?? 0;
+
 type Row = { id: string; name: string; position: number; archivedAt: number | null; code?: string | null; unitPrice?: number };
 
 export function catalogAdminRepo(scope: RepoScope) {
@@ -86,9 +89,14 @@ export function catalogAdminRepo(scope: RepoScope) {
   }
 
   /** An active entry of the kind with the same name (case-insensitive), other than `exceptId`. */
+  const activeNamed = (kind: CatalogKind, name: string) => {
+    const table = tableOf(kind);
+    return and(eq(table.tenantId, tenantId), isNull(table.archivedAt), sql`lower(${table.name}) = lower(${name})`)!;
+  };
+
   async function activeNamesake(kind: CatalogKind, name: string, exceptId?: string) {
     const table = tableOf(kind);
-    const conditions: SQL[] = [eq(table.tenantId, tenantId), isNull(table.archivedAt), sql`lower(${table.name}) = lower(${name})`];
+    const conditions: SQL[] = [activeNamed(kind, name)];
     if (exceptId) conditions.push(ne(table.id, exceptId));
     return (await db.select({ id: table.id }).from(table).where(and(...conditions)).get()) ?? null;
   }
@@ -124,12 +132,43 @@ export function catalogAdminRepo(scope: RepoScope) {
         archivedAt: null,
         ...(kind === 'products' ? { code: input.code ?? null, unitPrice: input.unitPrice ?? 0 } : {}),
       };
-      const base = { id: row.id, tenantId, name: row.name, position: row.position, createdAt: actor.now };
-      const insert = kind === 'products' ? db.insert(products).values({ ...base, code: row.code ?? null, unitPrice: row.unitPrice ?? 0 }) : db.insert(table).values(base);
-      await runAtomically(db, [
+      // Guarded: a namesake added by a concurrent request since the check above keeps this out,
+      // and the audit row is written only if the entry was.
+      const literal = (value: string | number | null, name: string) => sql`${value}`.as(name);
+      const guard = and(eq(tenants.id, tenantId), sql`not exists (select 1 from ${table} where ${activeNamed(kind, row.name)})`);
+      // insert … select needs every column, in the table's order.
+      const insert =
+        kind === 'products'
+          ? db.insert(products).select(
+              db
+                .select({
+                  id: literal(row.id, 'id'), tenantId: tenants.id, name: literal(row.name, 'name'), code: literal(row.code ?? null, 'code'),
+                  unitPrice: literal(row.unitPrice ?? 0, 'unit_price'), position: literal(row.position, 'position'), archivedAt: literal(null, 'archived_at'),
+                  createdAt: literal(actor.now, 'created_at'),
+                })
+                .from(tenants)
+                .where(guard),
+            )
+          : db.insert(table).select(
+              db
+                .select({
+                  id: literal(row.id, 'id'), tenantId: tenants.id, name: literal(row.name, 'name'), position: literal(row.position, 'position'),
+                  archivedAt: literal(null, 'archived_at'), createdAt: literal(actor.now, 'created_at'),
+                })
+                .from(tenants)
+                .where(guard),
+            );
+      const [inserted] = await db.batch([
         insert,
-        audit.entry({ actorUserId: actor.userId, action: 'create', entityType: CATALOG_ENTITY[kind], entityId: row.id, before: null, after: snapshot(kind, row), at: actor.now }),
+        audit.entryWhere(
+          { actorUserId: actor.userId, action: 'create', entityType: CATALOG_ENTITY[kind], entityId: row.id, before: null, after: snapshot(kind, row), at: actor.now },
+          sql`exists (select 1 from ${table} where ${table.tenantId} = ${tenantId} and ${table.id} = ${row.id})`,
+        ),
       ]);
+      if (changes(inserted) === 0) {
+        const winner = await activeNamesake(kind, input.name);
+        return { kind: 'duplicate_name', existingId: winner?.id ?? '' };
+      }
       return present(kind, row);
     },
 
@@ -178,10 +217,15 @@ export function catalogAdminRepo(scope: RepoScope) {
           : sql`not exists (select 1 from ${opportunities} where ${opportunities.tenantId} = ${tenantId} and ${
               kind === 'opportunity-types' ? opportunities.typeId : kind === 'sources' ? opportunities.sourceId : opportunities.lostReasonId
             } = ${id})`;
-      await runAtomically(db, [
+      const [deleted] = await db.batch([
         db.delete(table).where(and(eq(table.tenantId, tenantId), eq(table.id, id), unused)),
-        audit.entry({ actorUserId: actor.userId, action: 'delete', entityType: CATALOG_ENTITY[kind], entityId: id, before: snapshot(kind, current), after: null, at: actor.now }),
+        audit.entryWhere(
+          { actorUserId: actor.userId, action: 'delete', entityType: CATALOG_ENTITY[kind], entityId: id, before: snapshot(kind, current), after: null, at: actor.now },
+          sql`not exists (select 1 from ${table} where ${table.tenantId} = ${tenantId} and ${table.id} = ${id})`,
+        ),
       ]);
+      // A use added by a concurrent request since the check above kept the entry.
+      if (changes(deleted) === 0) return (await findOne(kind, id)) ? { kind: 'in_use', uses: Math.max(1, await uses(kind, id)) } : { kind: 'not_found' };
       return { deleted: true };
     },
 
