@@ -5,7 +5,6 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { opportunities, products, tenants } from '../../db/schema';
 import { auditRepo } from './audit';
-import { runAtomically } from './batch';
 import type { RepoScope } from './scope';
 
 export interface WorkspaceSettings {
@@ -54,24 +53,34 @@ export function settingsRepo(scope: RepoScope) {
 
       // Amounts are stored in minor units: 12800 means ¥128.00 in CNY but ¥12,800 in JPY. Moving to
       // a currency with another number of minor-unit digits would silently rescale every amount.
-      if (changed.includes('currency') && minorUnitDigits(current.currency) !== minorUnitDigits(next.currency)) {
+      const rescales = changed.includes('currency') && minorUnitDigits(current.currency) !== minorUnitDigits(next.currency);
+      const noAmounts = and(
+        sql`not exists (select 1 from ${opportunities} where ${opportunities.tenantId} = ${tenantId} and ${opportunities.amount} is not null)`,
+        sql`not exists (select 1 from ${products} where ${products.tenantId} = ${tenantId} and ${products.unitPrice} <> 0)`,
+      )!;
+      const amountsRefusal = async (): Promise<SettingsRefusal> => {
         const [opportunityCount, productCount] = await db.batch([
           db.select({ count: sql<number>`count(*)` }).from(opportunities).where(and(eq(opportunities.tenantId, tenantId), isNotNull(opportunities.amount))),
           db.select({ count: sql<number>`count(*)` }).from(products).where(and(eq(products.tenantId, tenantId), sql`${products.unitPrice} <> 0`)),
         ]);
-        const opportunitiesWithAmount = opportunityCount[0]?.count ?? 0;
-        const pricedProducts = productCount[0]?.count ?? 0;
-        if (opportunitiesWithAmount > 0 || pricedProducts > 0) return { kind: 'amounts_in_currency', opportunities: opportunitiesWithAmount, products: pricedProducts };
+        return { kind: 'amounts_in_currency', opportunities: opportunityCount[0]?.count ?? 0, products: productCount[0]?.count ?? 0 };
+      };
+      if (rescales) {
+        const refusal = await amountsRefusal();
+        if (refusal.kind === 'amounts_in_currency' && (refusal.opportunities > 0 || refusal.products > 0)) return refusal;
       }
 
       const pick = (source: WorkspaceSettings) => Object.fromEntries(changed.map((key) => [key, source[key]]));
-      await runAtomically(db, [
+      const entry = { actorUserId: actor.userId, action: 'update', entityType: 'settings' as const, entityId: tenantId, before: pick(current), after: pick(next), at: actor.now };
+      // A rescaling currency change stays guarded in the batch: an amount saved meanwhile keeps the old currency (and no audit row).
+      const [updated] = await db.batch([
         db
           .update(tenants)
           .set({ ...pick(next), updatedAt: actor.now })
-          .where(eq(tenants.id, tenantId)),
-        audit.entry({ actorUserId: actor.userId, action: 'update', entityType: 'settings', entityId: tenantId, before: pick(current), after: pick(next), at: actor.now }),
+          .where(rescales ? and(eq(tenants.id, tenantId), noAmounts) : eq(tenants.id, tenantId)),
+        rescales ? audit.entryWhere(entry, eq(tenants.currency, next.currency)) : audit.entry(entry),
       ]);
+      if (rescales && ((updated as { meta?: { changes?: number } }).meta?.changes ?? 0) === 0) return amountsRefusal();
       return next;
     },
   };
