@@ -21,6 +21,9 @@ import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
 import { templateRoutes } from './routes/templates';
 import { workspaceRoutes } from './routes/workspace';
+import { auditRoutes } from './routes/audit';
+import { catalogKindRoutes } from './routes/catalog-admin';
+import { settingsRoutes } from './routes/settings';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -46,7 +49,13 @@ export function createApp(options: ContextOptions = {}) {
     .route('/opportunities', opportunityRoutes)
     .route('/catalog', catalogRoutes)
     .route('/accounts', accountRoutes)
-    .route('/contacts', contactRoutes);
+    .route('/contacts', contactRoutes)
+    .route('/catalog/opportunity-types', catalogKindRoutes('opportunity-types'))
+    .route('/catalog/sources', catalogKindRoutes('sources'))
+    .route('/catalog/lost-reasons', catalogKindRoutes('lost-reasons'))
+    .route('/catalog/products', catalogKindRoutes('products'))
+    .route('/settings', settingsRoutes)
+    .route('/audit', auditRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());

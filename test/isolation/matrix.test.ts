@@ -61,6 +61,33 @@ async function stageOfA(ownerA: ApiClient, f: Fixture) {
   f.idsA.stageId = response.body.id;
 }
 
+/** A fresh, unused entry of tenant A's catalog `kind` (so A itself may delete it). */
+const catalogEntryOfA = (kind: string) => async (ownerA: ApiClient, f: Fixture) => {
+  const response = await ownerA.post(`/api/t/${f.slugA}/catalog/${kind}`, { name: `Alpha Matrix ${kind}` });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.entryId = response.body.id;
+};
+
+/** Admin routes of the four catalogs: list, add, reorder (with all of A's ids), edit, delete. */
+function catalogAdminMatrix(): Record<string, MatrixEntry> {
+  const entries: Record<string, MatrixEntry> = {};
+  for (const kind of ['opportunity-types', 'sources', 'lost-reasons', 'products']) {
+    const base = `/api/t/:tenant/catalog/${kind}`;
+    entries[`GET ${base}`] = {};
+    entries[`POST ${base}`] = { body: () => ({ name: `Matrix ${kind}` }) };
+    entries[`PUT ${base}/order`] = {
+      setup: async (ownerA, f) => {
+        const list = await ownerA.get(`/api/t/${f.slugA}/catalog/${kind}`);
+        f.idsA.order = JSON.stringify(list.body.entries.map((e: { id: string }) => e.id).reverse());
+      },
+      body: (f) => ({ ids: JSON.parse(f.idsA.order ?? '[]') }),
+    };
+    entries[`PATCH ${base}/:entryId`] = { setup: catalogEntryOfA(kind), body: () => ({ name: 'Matrix renamed' }) };
+    entries[`DELETE ${base}/:entryId`] = { setup: catalogEntryOfA(kind) };
+  }
+  return entries;
+}
+
 const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant': {},
   'GET /api/t/:tenant/pipelines': {},
@@ -94,6 +121,10 @@ const MATRIX: Record<string, MatrixEntry> = {
   'POST /api/t/:tenant/opportunities/:id/activities': { setup: opportunityOfA, body: () => ({ kind: 'visit', subject: 'Matrix visit', doneAt: '2026-11-01T09:00:00Z' }) },
   'PATCH /api/t/:tenant/opportunities/:id/activities/:activityId': { setup: followUpOfA, body: () => ({ version: 1, subject: 'Renamed call' }) },
   'DELETE /api/t/:tenant/opportunities/:id/activities/:activityId': { setup: followUpOfA },
+  ...catalogAdminMatrix(),
+  'GET /api/t/:tenant/settings': {},
+  'PATCH /api/t/:tenant/settings': { body: () => ({ name: 'Matrix Renamed Co', fiscalYearStartMonth: 4 }) },
+  'GET /api/t/:tenant/audit': {},
 };
 
 function tenantRoutes(): string[] {

@@ -3,8 +3,8 @@
  * a statement to put in the same atomic batch as the change itself, so a change is never without
  * its entry (and an entry never without its change).
  */
-import { and, desc, eq, gte, lt, or, type SQL } from 'drizzle-orm';
-import { auditLog, users } from '../../db/schema';
+import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { auditLog, tenants, users } from '../../db/schema';
 import { newId } from '../services/ids';
 import { decodeCursor, encodeCursor, isoInstant, type RepoScope } from './scope';
 
@@ -55,6 +55,26 @@ export function auditRepo(scope: RepoScope) {
         id: newId(), tenantId, actorUserId: entry.actorUserId, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
         before: entry.before ?? null, after: entry.after ?? null, at: entry.at,
       });
+    },
+
+    /**
+     * The audit row as a statement that writes only when `condition` holds when it runs — e.g.
+     * "the row is gone" after a guarded delete in the same batch — so the log never records a
+     * change that a concurrent request prevented.
+     */
+    entryWhere(entry: AuditEntry, condition: SQL) {
+      const literal = (value: string | number | null, name: string) => sql`${value}`.as(name);
+      const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+      return db.insert(auditLog).select(
+        db
+          .select({
+            id: literal(newId(), 'id'), tenantId: tenants.id, actorUserId: literal(entry.actorUserId, 'actor_user_id'), action: literal(entry.action, 'action'),
+            entityType: literal(entry.entityType, 'entity_type'), entityId: literal(entry.entityId, 'entity_id'), before: literal(json(entry.before), 'before'),
+            after: literal(json(entry.after), 'after'), at: literal(entry.at, 'at'),
+          })
+          .from(tenants)
+          .where(and(eq(tenants.id, tenantId), condition)),
+      );
     },
 
     /** Newest first, keyset-paginated; null when the cursor is not one this list handed out. */

@@ -20,6 +20,8 @@ import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
 import { catalogRepo } from './catalog';
 import { pipelineAdminRepo } from './pipelines';
+import { catalogAdminRepo } from './catalog-admin';
+import { settingsRepo } from './settings';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, runAtomically, type Statement } from './batch';
 
@@ -51,6 +53,8 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     catalog: catalogRepo(scope),
     audit: auditRepo(scope),
     pipelineAdmin: pipelineAdminRepo(scope),
+    catalogAdmin: catalogAdminRepo(scope),
+    settings: settingsRepo(scope),
 
     workspace: {
       async get() {

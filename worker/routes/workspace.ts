@@ -12,6 +12,7 @@ const TenantSchema = z
     timezone: z.string(),
     fiscalYearStartMonth: z.number().int(),
     templateId: z.string(),
+    membersSeeOwnOnly: z.boolean().openapi({ description: 'Members and viewers see only the opportunities they own' }),
   })
   .openapi('Tenant');
 
@@ -48,10 +49,10 @@ export const workspaceRoutes = newRouter<TenantEnv>()
       },
     }),
     (c) => {
-      const { id, slug, name, locale, currency, timezone, fiscalYearStartMonth, templateId } = c.get('tenant');
+      const { id, slug, name, locale, currency, timezone, fiscalYearStartMonth, templateId, membersSeeOwnOnly } = c.get('tenant');
       return c.json(
         {
-          tenant: { id, slug, name, locale: locale === 'zh-CN' ? ('zh-CN' as const) : ('en' as const), currency, timezone, fiscalYearStartMonth, templateId },
+          tenant: { id, slug, name, locale: locale === 'zh-CN' ? ('zh-CN' as const) : ('en' as const), currency, timezone, fiscalYearStartMonth, templateId, membersSeeOwnOnly },
           role: c.get('role'),
         },
         200,

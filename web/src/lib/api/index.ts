@@ -154,3 +154,34 @@ export const reorderStages = (tenant: string, pipelineId: string, stageIds: stri
 
 export const deleteStage = (tenant: string, stageId: string, query: { moveTo?: string; lostReasonId?: string }) =>
 	call(() => tenantApi.stages[':stageId'].$delete({ param: { tenant, stageId }, query }));
+
+// ---------- workspace administration: catalogs, settings, audit log ----------
+
+const catalogAdminApi = {
+	'opportunity-types': tenantApi.catalog['opportunity-types'],
+	sources: tenantApi.catalog.sources,
+	'lost-reasons': tenantApi.catalog['lost-reasons'],
+	products: tenantApi.catalog.products,
+};
+export type CatalogKind = keyof typeof catalogAdminApi;
+export const CATALOG_KINDS = Object.keys(catalogAdminApi) as CatalogKind[];
+type AdminEntriesBody = InferResponseType<typeof tenantApi.catalog.products.$get, 200>;
+export type AdminCatalogEntry = AdminEntriesBody['entries'][number];
+export type CatalogEntryCreate = InferRequestType<typeof tenantApi.catalog.products.$post>['json'];
+export type CatalogEntryUpdate = InferRequestType<(typeof tenantApi.catalog.products)[':entryId']['$patch']>['json'];
+
+export const fetchCatalogEntries = (tenant: string, kind: CatalogKind) => call(() => catalogAdminApi[kind].$get({ param: { tenant } }));
+export const createCatalogEntry = (tenant: string, kind: CatalogKind, json: CatalogEntryCreate) => call(() => catalogAdminApi[kind].$post({ param: { tenant }, json }));
+export const patchCatalogEntry = (tenant: string, kind: CatalogKind, entryId: string, json: CatalogEntryUpdate) =>
+	call(() => catalogAdminApi[kind][':entryId'].$patch({ param: { tenant, entryId }, json }));
+export const deleteCatalogEntry = (tenant: string, kind: CatalogKind, entryId: string) => call(() => catalogAdminApi[kind][':entryId'].$delete({ param: { tenant, entryId } }));
+export const reorderCatalog = (tenant: string, kind: CatalogKind, ids: string[]) => call(() => catalogAdminApi[kind].order.$put({ param: { tenant }, json: { ids } }));
+
+export type WorkspaceSettings = InferResponseType<typeof tenantApi.settings.$get, 200>;
+export type WorkspaceSettingsUpdate = InferRequestType<typeof tenantApi.settings.$patch>['json'];
+export const fetchSettings = (tenant: string) => call(() => tenantApi.settings.$get({ param: { tenant } }));
+export const patchSettings = (tenant: string, json: WorkspaceSettingsUpdate) => call(() => tenantApi.settings.$patch({ param: { tenant }, json }));
+
+type AuditQuery = InferRequestType<typeof tenantApi.audit.$get>['query'];
+export type AuditEntry = InferResponseType<typeof tenantApi.audit.$get, 200>['entries'][number];
+export const fetchAudit = (tenant: string, query: AuditQuery) => call(() => tenantApi.audit.$get({ param: { tenant }, query }));
