@@ -20,6 +20,8 @@ import { contactRoutes } from './routes/contacts';
 import { healthRoutes } from './routes/health';
 import { templateRoutes } from './routes/templates';
 import { workspaceRoutes } from './routes/workspace';
+import { invitationAdminRoutes, memberRoutes } from './routes/team';
+import { invitationRoutes } from './routes/invitations';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -44,7 +46,9 @@ export function createApp(options: ContextOptions = {}) {
     .route('/opportunities', opportunityRoutes)
     .route('/catalog', catalogRoutes)
     .route('/accounts', accountRoutes)
-    .route('/contacts', contactRoutes);
+    .route('/contacts', contactRoutes)
+    .route('/members', memberRoutes)
+    .route('/invitations', invitationAdminRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());
@@ -56,6 +60,7 @@ export function createApp(options: ContextOptions = {}) {
     .route('/api/health', healthRoutes)
     .route('/api/templates', templateRoutes)
     .route('/api/auth', authRoutes)
+    .route('/api/invitations', invitationRoutes)
     .route('/api/t/:tenant', tenantRoutes);
 
   app.doc31('/api/openapi.json', {

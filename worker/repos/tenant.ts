@@ -19,6 +19,7 @@ import { activityRepo } from './activities';
 import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
 import { catalogRepo } from './catalog';
+import { teamRepo } from './team';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, runAtomically, type Statement } from './batch';
 
@@ -49,6 +50,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     contacts: contactRepo(scope),
     catalog: catalogRepo(scope),
     audit: auditRepo(scope),
+    team: teamRepo(scope),
 
     workspace: {
       async get() {
