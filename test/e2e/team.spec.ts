@@ -75,20 +75,28 @@ test.describe('the team in English', () => {
 		await invitee.close();
 	});
 
-	test('the last owner cannot be demoted; making someone owner asks first and makes you admin', async ({ page, request, baseURL }) => {
+	test('an existing user logs in from the link and joins; the last owner cannot be demoted; making someone owner asks first', async ({ page, browser, request, baseURL }) => {
 		const owner = await createAccount(request, baseURL!, { label: 'team-transfer', sampleData: false });
 		const other = await createAccount(request, baseURL!, { label: 'team-other', sampleData: false });
 		await logIn(page, owner);
 		await expect(page).toHaveURL(new RegExp(`/${owner.slug}/board/`));
-		// Invite the other (existing) account; it accepts through the API while logged in.
+		// Invite the other (existing) account: they open the link logged out, log in first and come back to join.
 		await page.goto(`/${owner.slug}/settings/members`);
 		await page.getByLabel('Email').fill(other.email);
 		await page.getByRole('button', { name: 'Create invitation link' }).click();
 		const url = await page.getByTestId('invite-link').inputValue();
-		const token = url.split('/invite/')[1]!;
-		const login = await request.post('/api/auth/login', { headers: { origin: baseURL! }, data: { email: other.email, password: other.password } });
-		expect(login.status()).toBe(200);
-		expect((await request.post(`/api/invitations/${token}/accept`, { headers: { origin: baseURL! }, data: {} })).status()).toBe(200);
+		const otherContext = await browser.newContext({ locale: 'en-US' });
+		const second = await otherContext.newPage();
+		await second.goto(url);
+		await second.getByTestId('login-first').click();
+		await expect(second).toHaveURL(/\/login\?next=/);
+		await second.locator('#login-email').fill(other.email);
+		await second.locator('#login-password').fill(other.password);
+		await second.locator('form button[type="submit"]').click();
+		await expect(second).toHaveURL(url);
+		await second.getByTestId('join').click();
+		await expect(second).toHaveURL(new RegExp(`/${owner.slug}/board/`));
+		await otherContext.close();
 
 		await page.reload();
 		const mine = page.getByTestId('member-row').filter({ hasText: owner.email });
