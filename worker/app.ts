@@ -24,6 +24,8 @@ import { workspaceRoutes } from './routes/workspace';
 import { auditRoutes } from './routes/audit';
 import { catalogKindRoutes } from './routes/catalog-admin';
 import { settingsRoutes } from './routes/settings';
+import { invitationAdminRoutes, memberRoutes } from './routes/team';
+import { invitationRoutes } from './routes/invitations';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -55,7 +57,9 @@ export function createApp(options: ContextOptions = {}) {
     .route('/catalog/lost-reasons', catalogKindRoutes('lost-reasons'))
     .route('/catalog/products', catalogKindRoutes('products'))
     .route('/settings', settingsRoutes)
-    .route('/audit', auditRoutes);
+    .route('/audit', auditRoutes)
+    .route('/members', memberRoutes)
+    .route('/invitations', invitationAdminRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());
@@ -67,6 +71,7 @@ export function createApp(options: ContextOptions = {}) {
     .route('/api/health', healthRoutes)
     .route('/api/templates', templateRoutes)
     .route('/api/auth', authRoutes)
+    .route('/api/invitations', invitationRoutes)
     .route('/api/t/:tenant', tenantRoutes);
 
   app.doc31('/api/openapi.json', {

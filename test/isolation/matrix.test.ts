@@ -3,7 +3,7 @@
 // not listed here fails the suite, so new routes cannot skip the check.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
-import { signUp, type ApiClient } from '../helpers/api';
+import { ApiClient, PASSWORD, signUp } from '../helpers/api';
 
 interface Fixture {
   slugA: string;
@@ -36,6 +36,22 @@ async function opportunityOfA(ownerA: ApiClient, f: Fixture) {
   const response = await ownerA.post(`/api/t/${f.slugA}/opportunities`, { title: 'Alpha Matrix Deal', accountName: 'Alpha Matrix Buyer', amount: 1000 });
   if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
   Object.assign(f.idsA, { id: response.body.id, stageId: response.body.stageId, pipelineId: response.body.pipelineId });
+}
+
+/** A second person joins tenant A through an invitation; records their id as userId. */
+async function memberOfA(ownerA: ApiClient, f: Fixture) {
+  await invitationOfA(ownerA, f);
+  const person = new ApiClient();
+  const accepted = await person.post(`/api/invitations/${f.idsA.token}/accept`, { name: 'Alpha Matrix Member', password: PASSWORD });
+  if (accepted.status !== 201) throw new Error(`setup failed: ${accepted.status} ${accepted.text}`);
+  f.idsA.userId = (await person.get('/api/auth/me')).body.user.id;
+}
+
+async function invitationOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/invitations`, { email: `alpha-matrix-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`, role: 'member' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.invitationId = response.body.invitation.id;
+  f.idsA.token = response.body.acceptUrl.split('/invite/')[1];
 }
 
 async function followUpOfA(ownerA: ApiClient, f: Fixture) {
@@ -125,6 +141,12 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/settings': {},
   'PATCH /api/t/:tenant/settings': { body: () => ({ name: 'Matrix Renamed Co', fiscalYearStartMonth: 4 }) },
   'GET /api/t/:tenant/audit': {},
+  'GET /api/t/:tenant/members': {},
+  'PATCH /api/t/:tenant/members/:userId': { setup: memberOfA, body: () => ({ role: 'viewer' }) },
+  'DELETE /api/t/:tenant/members/:userId': { setup: memberOfA },
+  'GET /api/t/:tenant/invitations': {},
+  'POST /api/t/:tenant/invitations': { body: () => ({ email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, role: 'viewer' }) },
+  'DELETE /api/t/:tenant/invitations/:invitationId': { setup: invitationOfA },
 };
 
 function tenantRoutes(): string[] {

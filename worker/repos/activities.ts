@@ -48,7 +48,7 @@ export function toActivity(row: ActivityRow) {
 export type ActivityRecord = ReturnType<typeof toActivity>;
 
 export function activityRepo(scope: RepoScope) {
-  const { db, tenantId } = scope;
+  const { db, tenantId, restrictToOwner } = scope;
 
   // The opportunity's summary columns, recomputed from its follow-ups (not its version: a
   // follow-up never conflicts with someone moving the card).
@@ -104,7 +104,8 @@ export function activityRepo(scope: RepoScope) {
               createdBy: value(actor.userId, 'created_by'), createdAt: value(actor.now, 'created_at'), updatedAt: value(actor.now, 'updated_at'),
             })
             .from(opportunities)
-            .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.id, opportunityId))),
+            // Only onto an opportunity this viewer may see (own-only workspaces).
+            .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.id, opportunityId), restrictToOwner ? eq(opportunities.ownerId, restrictToOwner) : undefined)),
         ),
         refreshOpportunity(opportunityId),
       ]);

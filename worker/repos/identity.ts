@@ -8,6 +8,7 @@ import { loginAttempts, memberships, sessions, tenants, users, type Role } from 
 import { ABSOLUTE_TIMEOUT_MS, INACTIVITY_TIMEOUT_MS, type SessionStore, type StoredSession } from '../auth/session';
 import type { WorkspaceRows } from '../services/template-install';
 import { insertChunked, runAtomically, type Statement } from './batch';
+import { invitationRepo } from './invitations';
 import { tenantRepos } from './tenant';
 
 export interface UserRecord {
@@ -74,6 +75,7 @@ export function identityRepo(db: Database) {
 
   return {
     sessions: sessionStore,
+    invitations: invitationRepo(db),
 
     /**
      * The session store for a request under /api/t/:slug: the session, its user and the user's

@@ -22,6 +22,7 @@ import { catalogRepo } from './catalog';
 import { pipelineAdminRepo } from './pipelines';
 import { catalogAdminRepo } from './catalog-admin';
 import { settingsRepo } from './settings';
+import { teamRepo } from './team';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, runAtomically, type Statement } from './batch';
 
@@ -55,6 +56,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     pipelineAdmin: pipelineAdminRepo(scope),
     catalogAdmin: catalogAdminRepo(scope),
     settings: settingsRepo(scope),
+    team: teamRepo(scope),
 
     workspace: {
       async get() {

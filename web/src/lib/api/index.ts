@@ -185,3 +185,32 @@ export const patchSettings = (tenant: string, json: WorkspaceSettingsUpdate) => 
 type AuditQuery = InferRequestType<typeof tenantApi.audit.$get>['query'];
 export type AuditEntry = InferResponseType<typeof tenantApi.audit.$get, 200>['entries'][number];
 export const fetchAudit = (tenant: string, query: AuditQuery) => call(() => tenantApi.audit.$get({ param: { tenant }, query }));
+
+// ---------- team: members, invitations, accepting an invitation ----------
+
+type MembersBody = InferResponseType<typeof tenantApi.members.$get, 200>;
+type InvitationsBody = InferResponseType<typeof tenantApi.invitations.$get, 200>;
+export type Member = MembersBody['members'][number];
+export type Invitation = InvitationsBody['invitations'][number];
+export type InvitableRole = Invitation['role'];
+export type InvitationPreview = InferResponseType<(typeof api.invitations)[':token']['$get'], 200>;
+export type AcceptInvitationInput = NonNullable<InferRequestType<(typeof api.invitations)[':token']['accept']['$post']>['json']>;
+
+export const fetchMembers = (tenant: string) => call(() => tenantApi.members.$get({ param: { tenant } }));
+
+export const changeMemberRole = (tenant: string, userId: string, role: Role) => call(() => tenantApi.members[':userId'].$patch({ param: { tenant, userId }, json: { role } }));
+
+export const removeMember = (tenant: string, userId: string, reassignTo?: string) =>
+	call(() => tenantApi.members[':userId'].$delete({ param: { tenant, userId }, query: reassignTo ? { reassignTo } : {} }));
+
+export const fetchInvitations = (tenant: string) => call(() => tenantApi.invitations.$get({ param: { tenant } }));
+
+export const createInvitation = (tenant: string, json: { email: string; role: InvitableRole }) => call(() => tenantApi.invitations.$post({ param: { tenant }, json }));
+
+export const revokeInvitation = (tenant: string, invitationId: string) => call(() => tenantApi.invitations[':invitationId'].$delete({ param: { tenant, invitationId } }));
+
+/** The invite page is public: a 401 must not send the visitor to the login page. */
+export const fetchInvitationPreview = (token: string) => call(() => api.invitations[':token'].$get({ param: { token } }), { redirectOnUnauthorized: false });
+
+export const acceptInvitation = (token: string, json: AcceptInvitationInput) =>
+	call(() => api.invitations[':token'].accept.$post({ param: { token }, json }), { redirectOnUnauthorized: false });
