@@ -3,7 +3,7 @@
 // not listed here fails the suite, so new routes cannot skip the check.
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
-import { ApiClient, PASSWORD, signUp } from '../helpers/api';
+import { ApiClient, PASSWORD, addMember, signUp } from '../helpers/api';
 
 interface Fixture {
   slugA: string;
@@ -188,5 +188,64 @@ describe('cross-tenant isolation matrix', () => {
     // And tenant A's owner reaches the same route (the 404 above is isolation, not a broken route).
     const own = await a.client.request(method, url, entry.body?.(fixture));
     expect(own.status).toBeLessThan(400);
+  });
+});
+
+// Workspace administration is for owners and admins. The rule below is the contract (the issue's
+// settings routes); every tenant route is either admin-only — members and viewers get 403 — or
+// open to members, who then get through. A new route lands in one class or this suite fails.
+const ADMIN_ONLY = [
+  /^POST \/api\/t\/:tenant\/pipelines$/,
+  /^(PATCH|DELETE) \/api\/t\/:tenant\/pipelines\/:pipelineId$/,
+  /^POST \/api\/t\/:tenant\/pipelines\/:pipelineId\/stages$/,
+  /^PUT \/api\/t\/:tenant\/pipelines\/:pipelineId\/stage-order$/,
+  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations)(\/|$)/,
+  /^\w+ \/api\/t\/:tenant\/catalog\/[\w-]+/,
+];
+const isAdminOnly = (key: string) => ADMIN_ONLY.some((rule) => rule.test(key));
+const READS = new Set(['GET', 'HEAD']);
+
+describe('roles on every tenant route', () => {
+  const routes = tenantRoutes();
+
+  it('classifies the settings routes of the contract as admin-only', () => {
+    const admin = routes.filter(isAdminOnly);
+    for (const key of ['GET /api/t/:tenant/settings', 'PATCH /api/t/:tenant/settings', 'GET /api/t/:tenant/audit', 'GET /api/t/:tenant/members', 'POST /api/t/:tenant/invitations', 'DELETE /api/t/:tenant/stages/:stageId', 'PUT /api/t/:tenant/pipelines/:pipelineId/stage-order']) {
+      expect(admin).toContain(key);
+    }
+    expect(routes.filter((r) => !isAdminOnly(r))).toContain('GET /api/t/:tenant/pipelines');
+  });
+
+  it.each(routes.filter(isAdminOnly))('%s refuses members and viewers with 403', async (key) => {
+    const a = await signUp({ workspaceName: 'Roles Alpha', template: 'b2b-general' });
+    const member = await addMember(a.tenant.id, 'member');
+    const viewer = await addMember(a.tenant.id, 'viewer');
+    const fixture: Fixture = { slugA: a.tenant.slug, idsA: {} };
+    const [method, path] = key.split(' ') as [string, string];
+    const entry = MATRIX[key]!;
+    await entry.setup?.(a.client, fixture);
+    const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
+    for (const person of [member, viewer]) {
+      const response = await person.client.request(method, url, entry.body?.(fixture));
+      expect(response.status, `${key} as ${person.user.name}`).toBe(403);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    }
+    // The owner gets through: the 403s are about the role.
+    expect((await a.client.request(method, url, entry.body?.(fixture))).status).toBeLessThan(400);
+  });
+
+  it.each(routes.filter((r) => !isAdminOnly(r)))('%s is open to members; viewers only read', async (key) => {
+    const a = await signUp({ workspaceName: 'Roles Beta', template: 'b2b-general' });
+    const member = await addMember(a.tenant.id, 'member');
+    const viewer = await addMember(a.tenant.id, 'viewer');
+    const fixture: Fixture = { slugA: a.tenant.slug, idsA: {} };
+    const [method, path] = key.split(' ') as [string, string];
+    const entry = MATRIX[key]!;
+    await entry.setup?.(a.client, fixture);
+    const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
+    const asViewer = await viewer.client.request(method, url, entry.body?.(fixture));
+    expect(asViewer.status, `${key} as viewer`).toBe(READS.has(method) ? 200 : 403);
+    const asMember = await member.client.request(method, url, entry.body?.(fixture));
+    expect(asMember.status, `${key} as member: ${asMember.text}`).toBeLessThan(400);
   });
 });
