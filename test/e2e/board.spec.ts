@@ -67,6 +67,7 @@ test.describe('the board in English', () => {
 	test('the keyboard picks a card up, moves it a stage right, and the stage asks for its required amount', async ({ page, request, baseURL }) => {
 		await openBoard(page, request, baseURL!, { label: 'keys' });
 		const [qualified, proposal] = [columns(page).nth(1), columns(page).nth(2)];
+		// Quick-add puts a new card on top: Cold storage first, then ERP rollout below it.
 		await quickAdd(page, qualified, { title: 'ERP rollout' });
 		await quickAdd(page, qualified, { title: 'Cold storage', amount: '900' });
 
@@ -74,9 +75,9 @@ test.describe('the board in English', () => {
 		await card.focus();
 		const announcer = page.getByTestId('board-announcer');
 		await page.keyboard.press('Space');
-		await expect(announcer).toContainText('Picked up ERP rollout. Column Qualified, position 1 of 2.');
-		await page.keyboard.press('ArrowDown');
-		await expect(announcer).toContainText('ERP rollout: Column Qualified, position 2 of 2.');
+		await expect(announcer).toContainText('Picked up ERP rollout. Column Qualified, position 2 of 2.');
+		await page.keyboard.press('ArrowUp');
+		await expect(announcer).toContainText('ERP rollout: Column Qualified, position 1 of 2.');
 		await page.keyboard.press('ArrowRight');
 		await expect(announcer).toContainText('Column Proposal & quote, position 1 of 1.');
 		await page.keyboard.press('Enter');
