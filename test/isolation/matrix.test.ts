@@ -225,9 +225,9 @@ describe('roles on every tenant route', () => {
     const entry = MATRIX[key]!;
     await entry.setup?.(a.client, fixture);
     const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
-    for (const person of [member, viewer]) {
+    for (const [role, person] of [['member', member], ['viewer', viewer]] as const) {
       const response = await person.client.request(method, url, entry.body?.(fixture));
-      expect(response.status, `${key} as ${person.user.name}`).toBe(403);
+      expect(response.status, `${key} as ${role}`).toBe(403);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
     }
     // The owner gets through: the 403s are about the role.
