@@ -210,6 +210,7 @@ export const en = {
 		accountHint: 'Pick a customer or type a new name to add one.',
 		products: 'Product lines',
 		contacts: 'Key contacts',
+		archivedValue: '(archived)',
 	},
 	lines: {
 		quantity: 'Quantity',

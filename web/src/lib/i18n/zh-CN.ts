@@ -212,6 +212,7 @@ export const zhCN = {
 		accountHint: '选择已有客户，或输入新名称新建客户。',
 		products: '产品明细',
 		contacts: '关键联系人',
+		archivedValue: '（已停用）',
 	},
 	lines: {
 		quantity: '数量',
