@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createDatabase } from '../../db/client';
+import { tenantRepos } from '../../worker/repos/tenant';
 import { addMember, signUp, type ApiClient } from '../helpers/api';
 
 interface Stage {
@@ -255,6 +257,31 @@ describe('deleting a stage', () => {
     expect(stages.map((s) => s.position)).toEqual(stages.map((_, i) => i));
     expect(await auditOf(w.tenant.id, open.id)).toMatchObject([{ action: 'delete', entityType: 'stage', before: { name: open.name }, after: { movedOpportunities: 0, moveTo: null } }]);
     expect((await w.client.request('PATCH', `${w.base}/stages/${open.id}`, { name: 'Ghost' })).status).toBe(404);
+  });
+
+  it('leaves positions and the audit log alone when an opportunity enters the stage between the check and the delete', async () => {
+    const w = await workspace();
+    const open = w.stage('open', 1);
+    const elsewhere = await createOpportunity(w.client, w.base, w.stage('open', 0).id, 'Sneaks in');
+    // A D1 whose batch first lets a colleague's move land in the stage, then runs the delete.
+    const racing = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            await target.prepare('update opportunities set stage_id = ? where id = ?').bind(open.id, elsewhere.id).run();
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const repos = tenantRepos(createDatabase(racing), w.tenant.id, { userId: w.user.id, role: 'owner', ownOnly: false });
+    await expect(repos.pipelineAdmin.deleteStage(open.id, {}, { userId: w.user.id, now: Date.now() })).rejects.toMatchObject({ status: 409 });
+    const stages = (await w.pipelines())[0]!.stages;
+    expect(stages.map((s) => s.id)).toEqual(w.pipeline.stages.map((s) => s.id));
+    expect(stages.map((s) => s.position)).toEqual(w.pipeline.stages.map((s) => s.position));
+    expect(await auditOf(w.tenant.id, open.id)).toEqual([]);
   });
 
   it('needs moveTo when the stage holds opportunities, and another stage of the same pipeline', async () => {

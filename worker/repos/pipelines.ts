@@ -7,7 +7,7 @@
  * Invariants: every pipeline keeps at least one open, one won and one lost stage; positions
  * (pipelines among the active ones, stages within their pipeline) stay dense 0…n-1.
  */
-import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { lostReasons, opportunities, pipelines, stageChanges, stages, type StageKind } from '../../db/schema';
 import { badRequest, conflict, notFound } from '../errors';
 import { newId } from '../services/ids';
@@ -119,10 +119,10 @@ export function pipelineAdminRepo(scope: RepoScope) {
     (await db.select({ n: count() }).from(opportunities).where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId))).get())?.n ?? 0;
 
   /** Updates giving `rows` (in their new order) positions 0..n-1, only where one differs. */
-  function densePositions(table: typeof stages | typeof pipelines, rows: { id: string; position: number }[]): Statement[] {
+  function densePositions(table: typeof stages | typeof pipelines, rows: { id: string; position: number }[], condition?: SQL): Statement[] {
     const statements: Statement[] = [];
     rows.forEach((row, index) => {
-      if (row.position !== index) statements.push(db.update(table).set({ position: index }).where(and(eq(table.tenantId, tenantId), eq(table.id, row.id))));
+      if (row.position !== index) statements.push(db.update(table).set({ position: index }).where(and(eq(table.tenantId, tenantId), eq(table.id, row.id), condition)));
     });
     return statements;
   }
@@ -355,6 +355,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
             .where(and(eq(opportunities.id, ranked.rankedId), inSource)),
         );
       }
+      const stageGone = sql`not exists (select 1 from stages s where s.tenant_id = ${tenantId} and s.id = ${stageId})`;
       // Guarded: never leaves an opportunity pointing at a deleted stage.
       statements.push(
         db
@@ -366,12 +367,13 @@ export function pipelineAdminRepo(scope: RepoScope) {
               sql`not exists (select 1 from opportunities o where o.tenant_id = ${tenantId} and o.stage_id = ${stageId})`,
             ),
           ),
-        ...densePositions(stages, siblings.filter((s) => s.id !== stageId)),
-        audit.entry({
+        // Renumbering and the audit row only when the guarded delete happened.
+        ...densePositions(stages, siblings.filter((s) => s.id !== stageId), stageGone),
+        audit.entryWhere({
           actorUserId: userId, action: 'delete', entityType: 'stage', entityId: stageId, at: now,
           before: { pipelineId: stage.pipelineId, position: stage.position, ...stageFields(stage) },
           after: { movedOpportunities: moving, moveTo: target?.id ?? null, moveToName: target?.name ?? null, lostReasonId: options.lostReasonId ?? null },
-        }),
+        }, stageGone),
       );
       const results = await db.batch(statements as [Statement, ...Statement[]]);
       if (changes(results[target ? 2 : 0]) === 0) {
