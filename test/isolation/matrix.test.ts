@@ -205,6 +205,19 @@ const ADMIN_ONLY = [
 const isAdminOnly = (key: string) => ADMIN_ONLY.some((rule) => rule.test(key));
 const READS = new Set(['GET', 'HEAD']);
 
+/** Tenant A with a member and a viewer, the route's setup run by A's owner, and the call to make. */
+async function withRoles(key: string) {
+  const a = await signUp({ workspaceName: 'Roles Alpha', template: 'b2b-general' });
+  const member = await addMember(a.tenant.id, 'member');
+  const viewer = await addMember(a.tenant.id, 'viewer');
+  const fixture: Fixture = { slugA: a.tenant.slug, idsA: {} };
+  const [method, path] = key.split(' ') as [string, string];
+  const entry = MATRIX[key]!;
+  await entry.setup?.(a.client, fixture);
+  const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
+  return { a, member, viewer, method, url, body: entry.body?.(fixture) };
+}
+
 describe('roles on every tenant route', () => {
   const routes = tenantRoutes();
 
@@ -217,35 +230,21 @@ describe('roles on every tenant route', () => {
   });
 
   it.each(routes.filter(isAdminOnly))('%s refuses members and viewers with 403', async (key) => {
-    const a = await signUp({ workspaceName: 'Roles Alpha', template: 'b2b-general' });
-    const member = await addMember(a.tenant.id, 'member');
-    const viewer = await addMember(a.tenant.id, 'viewer');
-    const fixture: Fixture = { slugA: a.tenant.slug, idsA: {} };
-    const [method, path] = key.split(' ') as [string, string];
-    const entry = MATRIX[key]!;
-    await entry.setup?.(a.client, fixture);
-    const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
+    const { a, member, viewer, method, url, body } = await withRoles(key);
     for (const [role, person] of [['member', member], ['viewer', viewer]] as const) {
-      const response = await person.client.request(method, url, entry.body?.(fixture));
+      const response = await person.client.request(method, url, body);
       expect(response.status, `${key} as ${role}`).toBe(403);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
     }
     // The owner gets through: the 403s are about the role.
-    expect((await a.client.request(method, url, entry.body?.(fixture))).status).toBeLessThan(400);
+    expect((await a.client.request(method, url, body)).status).toBeLessThan(400);
   });
 
   it.each(routes.filter((r) => !isAdminOnly(r)))('%s is open to members; viewers only read', async (key) => {
-    const a = await signUp({ workspaceName: 'Roles Beta', template: 'b2b-general' });
-    const member = await addMember(a.tenant.id, 'member');
-    const viewer = await addMember(a.tenant.id, 'viewer');
-    const fixture: Fixture = { slugA: a.tenant.slug, idsA: {} };
-    const [method, path] = key.split(' ') as [string, string];
-    const entry = MATRIX[key]!;
-    await entry.setup?.(a.client, fixture);
-    const url = path.replace(':tenant', fixture.slugA).replace(/:(\w+)/g, (_, name: string) => fixture.idsA[name] ?? `missing-${name}`);
-    const asViewer = await viewer.client.request(method, url, entry.body?.(fixture));
+    const { member, viewer, method, url, body } = await withRoles(key);
+    const asViewer = await viewer.client.request(method, url, body);
     expect(asViewer.status, `${key} as viewer`).toBe(READS.has(method) ? 200 : 403);
-    const asMember = await member.client.request(method, url, entry.body?.(fixture));
+    const asMember = await member.client.request(method, url, body);
     expect(asMember.status, `${key} as member: ${asMember.text}`).toBeLessThan(400);
   });
 });
