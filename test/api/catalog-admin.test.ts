@@ -118,6 +118,24 @@ describe('catalog admin: edit, archive, reorder, delete', () => {
     expect((await o.audit())[0]).toMatchObject({ action: 'unarchive', entityType: 'source' });
   });
 
+  it('reorders a catalog of 1,000 entries in one request (within D1’s 1,000 statements per batch)', async () => {
+    const o = await owner();
+    await env.DB.prepare('delete from sources where tenant_id = ?').bind(o.tenant.id).run();
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ id: `src-${o.tenant.id}-${String(i).padStart(4, '0')}`, name: `Source ${i}`, position: i }));
+    for (let i = 0; i < rows.length; i += 20) {
+      const chunk = rows.slice(i, i + 20);
+      await env.DB.prepare(`insert into sources (id, tenant_id, name, position, created_at) values ${chunk.map(() => '(?, ?, ?, ?, 0)').join(', ')}`)
+        .bind(...chunk.flatMap((r) => [r.id, o.tenant.id, r.name, r.position]))
+        .run();
+    }
+    const reversed = rows.map((r) => r.id).reverse();
+    const response = await o.client.request('PUT', `${o.base}/sources/order`, { ids: reversed });
+    expect(response.status, response.text).toBe(200);
+    const listed = await o.list('sources');
+    expect(listed.map((e) => e.id)).toEqual(reversed);
+    expect(listed.map((e) => e.position)).toEqual(rows.map((_, i) => i));
+  });
+
   it('reorders with exactly the kind’s ids, rewriting positions densely', async () => {
     const o = await owner();
     const types = await o.list('opportunity-types');

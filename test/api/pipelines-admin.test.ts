@@ -124,6 +124,7 @@ describe('pipelines', () => {
   it('archives a pipeline: gone from GET /pipelines, its board 404s; the last active one answers 409', async () => {
     const w = await workspace();
     const [first, second] = await w.pipelines();
+    const card = await createOpportunity(w.client, w.base, second!.stages[0]!.id, 'In the archived pipeline');
     const archived = await w.client.request('DELETE', `${w.base}/pipelines/${second!.id}`);
     expect(archived.status).toBe(204);
     const list = await w.pipelines();
@@ -131,6 +132,9 @@ describe('pipelines', () => {
     expect(list[0]!.position).toBe(0);
     expect((await w.client.get(`${w.base}/pipelines/${second!.id}/board`)).status).toBe(404);
     expect((await w.client.request('PATCH', `${w.base}/pipelines/${second!.id}`, { name: 'Back' })).status).toBe(404);
+    // Its opportunities stay readable and editable by id (no 500 for a stage whose pipeline is archived).
+    const edited = await w.client.request('PATCH', `${w.base}/opportunities/${card.id}`, { version: card.version, title: 'Still editable' });
+    expect(edited.status, edited.text).toBe(200);
     const last = await w.client.request('DELETE', `${w.base}/pipelines/${first!.id}`);
     expect(last.status).toBe(409);
     expect(last.body.code).toBe('last_pipeline');

@@ -236,9 +236,18 @@ export function catalogAdminRepo(scope: RepoScope) {
       const known = new Set(rows.map((r) => r.id));
       if (ids.length !== rows.length || new Set(ids).size !== ids.length || ids.some((id) => !known.has(id))) return { kind: 'ids_mismatch' };
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const statements: Statement[] = ids
-        .filter((id, position) => byId.get(id)!.position !== position)
-        .map((id) => db.update(table).set({ position: ids.indexOf(id) }).where(and(eq(table.tenantId, tenantId), eq(table.id, id))));
+      // One set-based statement (one bound JSON array), however long the catalog: D1 allows
+      // 1,000 statements per batch, and a statement per moved entry would outgrow it.
+      const order = JSON.stringify(ids);
+      const changed = ids.some((id, position) => byId.get(id)!.position !== position);
+      const statements: Statement[] = changed
+        ? [
+            db
+              .update(table)
+              .set({ position: sql`(select cast(o.key as integer) from json_each(${order}) o where o.value = ${table.id})` })
+              .where(and(eq(table.tenantId, tenantId), sql`${table.id} in (select o.value from json_each(${order}) o)`)),
+          ]
+        : [];
       const reordered = ids.map((id, position) => ({ ...byId.get(id)!, position }));
       if (statements.length > 0) {
         statements.push(

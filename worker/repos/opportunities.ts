@@ -291,6 +291,12 @@ export function opportunityRepo(scope: RepoScope) {
     return { ...toCard(row as CardRow), contacts: contactRows, products: productRows };
   }
 
+  /** A stage of this tenant, whatever its pipeline's state (an archived pipeline's cards stay editable). */
+  async function anyStageById(stageId: string) {
+    const row = await db.select().from(stages).where(and(eq(stages.tenantId, tenantId), eq(stages.id, stageId))).get();
+    return row ?? null;
+  }
+
   /** A stage of an active (not archived) pipeline of this tenant. */
   async function stageById(stageId: string) {
     const row = await db
@@ -622,7 +628,8 @@ export function opportunityRepo(scope: RepoScope) {
       if (current.version !== version) return { ok: false, kind: 'stale_version', current };
       const invalid = await invalidReferences(fields);
       if (invalid.length) return { ok: false, kind: 'invalid_reference', paths: invalid };
-      const stage = (await stageById(current.stageId))!;
+      const stage = await anyStageById(current.stageId);
+      if (!stage) return { ok: false, kind: 'not_found' };
       const lines = fields.products ? await productLines(fields.products) : undefined;
       const merged = mergeFields(current, fields, lines);
       const tooLarge = amountProblem(merged.columns.amount, lines);

@@ -324,6 +324,8 @@ export function pipelineAdminRepo(scope: RepoScope) {
         const closedAt = target.kind === 'open' ? sql`null` : target.kind === stage.kind ? sql`coalesce(closed_at, ${now})` : sql`${now}`;
         const lostReason = target.kind !== 'lost' ? sql`null` : options.lostReasonId ? sql`${options.lostReasonId}` : sql`lost_reason_id`;
         const inSource = and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId));
+        // A target deleted meanwhile moves nothing: the cards stay, so the guarded stage delete fails (409).
+        const targetAlive = sql`exists (select 1 from stages t where t.tenant_id = ${tenantId} and t.id = ${target.id})`;
         const literal = (value: string | number, name: string) => sql`${value}`.as(name);
         const ranked = db
           .select({
@@ -343,7 +345,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
                 changedBy: literal(userId, 'changed_by'), amount: opportunities.amount,
               })
               .from(opportunities)
-              .where(inSource),
+              .where(and(inSource, targetAlive)),
           ),
           db
             .update(opportunities)
@@ -352,7 +354,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
               lostReasonId: lostReason as never, stageEnteredAt: now, version: sql`${opportunities.version} + 1`, updatedAt: now,
             })
             .from(ranked)
-            .where(and(eq(opportunities.id, ranked.rankedId), inSource)),
+            .where(and(eq(opportunities.id, ranked.rankedId), inSource, targetAlive)),
         );
       }
       const stageGone = sql`not exists (select 1 from stages s where s.tenant_id = ${tenantId} and s.id = ${stageId})`;
