@@ -77,6 +77,8 @@ describe('GET /api/t/:tenant/audit', () => {
     for (const [query, path] of [
       ['?cursor=garbage', 'query.cursor'],
       ['?cursor=WzEsMl0', 'query.cursor'],
+      // [1e999, "x"]: JSON gives Infinity, which must not reach D1.
+      ['?cursor=WzFlOTk5LCJ4Il0', 'query.cursor'],
       ['?limit=0', 'query.limit'],
       ['?limit=101', 'query.limit'],
       ['?limit=abc', 'query.limit'],

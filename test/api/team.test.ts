@@ -160,6 +160,19 @@ describe('invitations', () => {
     expect((await owner.client.get(`/api/t/${owner.tenant.slug}/invitations`)).body.invitations).toEqual([]);
   });
 
+  it('an admin’s invitation dies with their admin rights (no way back in after removal or demotion)', async () => {
+    const owner = await signUp();
+    const admin = await addMember(owner.tenant.id, 'admin', 'Leaving Admin');
+    const spare = uniqueEmail();
+    const { token } = await invite(admin.client, owner.tenant.slug, spare, 'admin');
+    // The owner demotes the admin before the link is used.
+    expect((await owner.client.request('PATCH', `/api/t/${owner.tenant.slug}/members/${admin.user.id}`, { role: 'member' })).status).toBe(200);
+    const accept = await new ApiClient().post(`/api/invitations/${token}/accept`, { name: 'Alt', password: PASSWORD });
+    expect(accept.status).toBe(410);
+    expect(accept.body.code).toBe('invitation_invalid');
+    expect(await env.DB.prepare('select count(*) as n from users where email = ?').bind(spare).first('n')).toBe(0);
+  });
+
   it('two concurrent accepts: exactly one wins', async () => {
     const owner = await signUp();
     const email = uniqueEmail();

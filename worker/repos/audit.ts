@@ -88,7 +88,7 @@ export function auditRepo(scope: RepoScope) {
       if (filter.to !== undefined) conditions.push(lt(auditLog.at, filter.to));
       if (filter.cursor) {
         const decoded = decodeCursor(filter.cursor);
-        if (!decoded || decoded.length !== 2 || typeof decoded[0] !== 'number' || typeof decoded[1] !== 'string') return null;
+        if (!decoded || decoded.length !== 2 || typeof decoded[0] !== 'number' || !Number.isFinite(decoded[0]) || typeof decoded[1] !== 'string') return null;
         const [at, id] = decoded as [number, string];
         conditions.push(or(lt(auditLog.at, at), and(eq(auditLog.at, at), lt(auditLog.id, id))));
       }

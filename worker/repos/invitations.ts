@@ -85,7 +85,15 @@ export function invitationRepo(db: Database) {
       const consume = db
         .update(invitations)
         .set({ acceptedAt: now })
-        .where(and(eq(invitations.id, invitation.id), sql`${invitations.acceptedAt} is null`, sql`${invitations.expiresAt} > ${now}`));
+        .where(
+          and(
+            eq(invitations.id, invitation.id),
+            sql`${invitations.acceptedAt} is null`,
+            sql`${invitations.expiresAt} > ${now}`,
+            // The link carries its inviter's authority: it dies when they are no longer an owner or admin here.
+            sql`exists (select 1 from memberships m where m.tenant_id = ${invitations.tenantId} and m.user_id = ${invitations.invitedBy} and m.role in ('owner', 'admin'))`,
+          ),
+        );
       const accepted: SQL = fromAccepted(invitation.id, now)!;
       const statements: Statement[] = [consume];
       if (who.newUser) {

@@ -122,7 +122,9 @@ export function teamRepo(scope: RepoScope) {
     async remove(userId: string, reassignTo: string | null, actor: { userId: string; now: number }, before: { role: Role; name: string; email: string }) {
       const nothingHeld = sql`not exists (select 1 from ${opportunities} where ${opportunities.tenantId} = ${tenantId} and ${opportunities.ownerId} = ${userId})
         and not exists (select 1 from ${activities} where ${activities.tenantId} = ${tenantId} and ${activities.ownerId} = ${userId} and ${activities.doneAt} is null)`;
-      const allowed = reassignTo ? sql`${notLastOwner(userId)} and ${isMember(reassignTo)}` : sql`${notLastOwner(userId)} and ${nothingHeld}`;
+      // Still the role the caller's permission was checked against (an admin may not remove someone made owner meanwhile).
+      const sameRole = sql`exists (select 1 from ${memberships} where ${memberships.tenantId} = ${tenantId} and ${memberships.userId} = ${userId} and ${memberships.role} = ${before.role})`;
+      const allowed = reassignTo ? sql`${notLastOwner(userId)} and ${sameRole} and ${isMember(reassignTo)}` : sql`${notLastOwner(userId)} and ${sameRole} and ${nothingHeld}`;
       const statements: Statement[] = [];
       if (reassignTo) {
         statements.push(
