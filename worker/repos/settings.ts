@@ -57,6 +57,9 @@ export function settingsRepo(scope: RepoScope) {
       const noAmounts = and(
         sql`not exists (select 1 from ${opportunities} where ${opportunities.tenantId} = ${tenantId} and ${opportunities.amount} is not null)`,
         sql`not exists (select 1 from ${products} where ${products.tenantId} = ${tenantId} and ${products.unitPrice} <> 0)`,
+        // Product lines and stage history carry amounts of their own.
+        sql`not exists (select 1 from opportunity_products l where l.tenant_id = ${tenantId} and l.unit_price <> 0)`,
+        sql`not exists (select 1 from stage_changes h where h.tenant_id = ${tenantId} and h.amount is not null)`,
       )!;
       const amountsRefusal = async (): Promise<SettingsRefusal> => {
         const [opportunityCount, productCount] = await db.batch([
