@@ -58,6 +58,12 @@ async function history() {
   opp('o5', at(5, 21), 'a', [['a', at(5, 21), 9000]]);
   // o6: created on the date at 09:00 with 100 and a 50 % override → weighted 50.
   opp('o6', at(5, 20, 9), 'a', [['a', at(5, 20, 9), 100]], { override: 50 });
+  // Products: o1 has two lines of X and one of Y, o3 one line of X.
+  stmts.push(
+    ...['X', 'Y'].map((k) => db.prepare('insert into products (id, tenant_id, name, created_at) values (?, ?, ?, 0)').bind(s(k), t, k)),
+    ...([['o1', 'X'], ['o1', 'X'], ['o1', 'Y'], ['o3', 'X']] as const).map(([o, k], i) =>
+      db.prepare('insert into opportunity_products (id, tenant_id, opportunity_id, product_id, quantity, unit_price) values (?, ?, ?, ?, 1, 10)').bind(`${t}-line${i}`, t, s(o), s(k))),
+  );
   await db.batch(stmts);
   return { tenant, user, p, s, reason: reason!.id, repos: tenantRepos(createDatabase(env.DB), t) };
 }
@@ -96,6 +102,10 @@ describe('nightly statistics', () => {
     expect(row(p, 'lost_reason', reason)).toMatchObject({ lostCountQtd: 1, lostAmountQtd: 800, lostCountAll: 1 });
     expect(row(p, 'type', '')).toMatchObject({ openCount: 3 });
     expect(rows.filter((r) => r.dimension === 'lost_reason')).toHaveLength(2);
+    // An opportunity counts once, with its whole amount, in each of its products' rows.
+    expect(row(p, 'product', s('X'))).toMatchObject({ openCount: 1, openAmount: 1000, wonCountMtd: 1, wonAmountMtd: 600, createdCountMtd: 1 });
+    expect(row(p, 'product', s('Y'))).toMatchObject({ openCount: 1, openAmount: 1000, weightedAmount: 200, wonCountAll: 0 });
+    expect(row('', 'product', s('Y'))).toEqual(row(p, 'product', s('Y')));
   });
 
   it('gives identical rows for messages delivered twice in shuffled order across two dates', async () => {
