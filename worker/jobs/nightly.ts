@@ -4,7 +4,6 @@
 // message goes to the dead letter queue, whose consumer logs it with the tenant.
 import { createDatabase } from '../../db/client';
 import { tenantRepos } from '../repos/tenant';
-import { addDays, localTimeToInstant } from '../services/dates';
 import { NightlyMessageSchema } from './messages';
 
 export const DEAD_LETTER_QUEUE = 'jihui-nightly-dlq';
@@ -41,9 +40,8 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
         message.ack();
         continue;
       }
-      // The end of `date` in the tenant's timezone.
-      const endOfDay = localTimeToInstant(addDays(date, 1), 0, tenant.timezone);
-      await tenantRepos(db, tenantId).snapshots.writeStageSnapshot(date, endOfDay, now);
+      // Computed as of the end of `date` in the tenant's timezone (worker/repos/stats.ts).
+      await tenantRepos(db, tenantId).snapshots.writeSnapshot(date, tenant, now);
       message.ack();
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', job: 'nightly', tenantId, date, attempts: message.attempts, message: String(error) }));

@@ -11,7 +11,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../../db/client';
 import {
   accounts, activities, contacts, lostReasons, opportunities, opportunityContacts, opportunityProducts,
-  dailyStats, nightlyRuns, opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants,
+  opportunityTypes, pipelines, products, sources, stageChanges, stages, tenants,
 } from '../../db/schema';
 import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
@@ -23,8 +23,9 @@ import { pipelineAdminRepo } from './pipelines';
 import { catalogAdminRepo } from './catalog-admin';
 import { settingsRepo } from './settings';
 import { teamRepo } from './team';
+import { statsRepo } from './stats';
 import { repoScope, type Viewer } from './scope';
-import { insertChunked, runAtomically, type Statement } from './batch';
+import { insertChunked, type Statement } from './batch';
 
 export type { Viewer } from './scope';
 
@@ -36,12 +37,6 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     restrictToOwner
       ? and(eq(opportunities.tenantId, tenantId), eq(opportunities.ownerId, restrictToOwner))
       : eq(opportunities.tenantId, tenantId);
-
-  const markRun = (asOfDate: string, status: 'done' | 'failed', at: number) =>
-    db
-      .insert(nightlyRuns)
-      .values({ tenantId, asOfDate, status, updatedAt: at })
-      .onConflictDoUpdate({ target: [nightlyRuns.tenantId, nightlyRuns.asOfDate], set: { status, updatedAt: at } });
 
   const stamp = <T extends { tenantId?: string }>(rows: T[]) => rows.map((row) => ({ ...row, tenantId }));
 
@@ -106,59 +101,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
       },
     },
 
-    snapshots: {
-      /**
-       * Per-stage open counts and amounts as they stood at `endOfDay` (from stage history, using
-       * the amount recorded with each stage change), replacing the date's rows atomically.
-       * Statements: 1 read + 1 delete + ⌈rows/14⌉ inserts + 1 run marker.
-       */
-      async writeStageSnapshot(asOfDate: string, endOfDay: number, computedAt: number) {
-        const totals = await db.all<{ pipelineId: string; stageId: string; count: number; amount: number; weighted: number }>(sql`
-          with latest as (
-            select sc.opportunity_id, sc.to_stage_id, sc.amount,
-                   row_number() over (partition by sc.opportunity_id order by sc.changed_at desc, sc.id desc) as rn
-            from ${stageChanges} sc
-            where sc.tenant_id = ${tenantId} and sc.changed_at < ${endOfDay}
-          )
-          select s.pipeline_id as pipelineId, s.id as stageId, count(*) as count,
-                 cast(total(latest.amount) as integer) as amount,
-                 total(latest.amount * coalesce(o.probability_override, s.probability) / 100.0) as weighted
-          from latest
-          join ${opportunities} o on o.id = latest.opportunity_id and o.tenant_id = ${tenantId}
-          join ${stages} s on s.id = latest.to_stage_id and s.tenant_id = ${tenantId}
-          where latest.rn = 1
-          group by s.pipeline_id, s.id
-          order by s.pipeline_id, s.id`);
-        const rows = totals.map((t) => ({
-          tenantId,
-          asOfDate,
-          pipelineId: t.pipelineId,
-          dimension: 'stage',
-          dimensionKey: t.stageId,
-          metrics: { count: t.count, amount: t.amount, weightedAmount: Math.round(t.weighted) },
-          computedAt,
-        }));
-        await runAtomically(db, [
-          db.delete(dailyStats).where(and(eq(dailyStats.tenantId, tenantId), eq(dailyStats.asOfDate, asOfDate))),
-          ...insertChunked(db, dailyStats, rows),
-          markRun(asOfDate, 'done', computedAt),
-        ]);
-        return rows.length;
-      },
-
-      /** After the queue's retries: the date is logged as failed and the schedule moves past it. */
-      async markFailed(asOfDate: string, now: number) {
-        await markRun(asOfDate, 'failed', now);
-      },
-
-      async stageSnapshot(asOfDate: string) {
-        return db
-          .select()
-          .from(dailyStats)
-          .where(and(eq(dailyStats.tenantId, tenantId), eq(dailyStats.asOfDate, asOfDate), eq(dailyStats.dimension, 'stage')))
-          .all();
-      },
-    },
+    snapshots: statsRepo(scope),
 
     /** Statements writing a template's rows into this tenant (run atomically with the signup). */
     installStatements(rows: WorkspaceRows): Statement[] {
