@@ -67,23 +67,35 @@ export function forecast(histories: OpportunityHistory[], stages: StageDef[], op
       slices.push({ from: sliceFrom, to: monthEnd < end ? monthEnd : end, factor: factors[monthInQuarter(m, fy) - 1] ?? 1 });
     }
     const closedWon = current ? wonBetween(opps, start, asOf) : 0;
+    const expectedInPeriod = (o: (typeof open)[number]): boolean => (o.expectedCloseDate && o.expectedCloseDate > asOf
+      ? o.expectedCloseDate >= start && o.expectedCloseDate <= end
+      : current && (months === 3 || start === month));
     let weighted = 0;
     for (const o of open) {
-      const inPeriod = o.expectedCloseDate && o.expectedCloseDate > asOf
-        ? o.expectedCloseDate >= start && o.expectedCloseDate <= end
-        : current && (months === 3 || start === month);
-      if (!inPeriod) continue;
+      if (!expectedInPeriod(o)) continue;
       weighted += o.amount * (o.probabilityOverride ?? stageMap.get(o.stageId)?.probability ?? 0);
     }
     // Per open opportunity: probability of being won inside the period.
     const openProbabilities = open.map((o) => {
       const p = learnt.get(o.stageId)?.probability ?? stageMap.get(o.stageId)?.probability ?? 0;
       const age = daysBetween(o.createdDate, asOf);
+      // No close ever observed: no timing to learn, fall back to the expected close date.
+      if (!curve.times.length) return { amount: o.amount, probability: expectedInPeriod(o) ? p : 0 };
       let inPeriod = 0;
       for (const s of slices) inPeriod += s.factor * conditionalCloseProbability(curve, age, age + daysBetween(asOf, s.from), age + daysBetween(asOf, s.to));
       return { amount: o.amount, probability: Math.min(1, p * inPeriod) };
     });
     const arrivalDays = daysBetween(asOf, end);
+    // Probability that an opportunity created on asOf + day closes inside the period (timing × season).
+    const newClose = Array.from({ length: arrivalDays + 1 }, (_, day) => {
+      let close = 0;
+      for (const s of slices) {
+        const lo = daysBetween(addDays(asOf, day), s.from);
+        const hi = daysBetween(addDays(asOf, day), s.to);
+        if (hi >= 0) close += s.factor * conditionalCloseProbability(curve, 0, Math.max(0, lo), hi);
+      }
+      return newWinProbability * Math.min(1, close);
+    });
     const rand = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
     const totals: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -92,13 +104,7 @@ export function forecast(histories: OpportunityHistory[], stages: StageDef[], op
       const arrivals = poisson(rate * arrivalDays, rand);
       for (let a = 0; a < arrivals && sizes.length; a++) {
         const day = 1 + Math.floor(rand() * arrivalDays); // created on asOf + day
-        let close = 0;
-        for (const s of slices) {
-          const lo = daysBetween(addDays(asOf, day), s.from);
-          const hi = daysBetween(addDays(asOf, day), s.to);
-          if (hi >= 0) close += s.factor * conditionalCloseProbability(curve, 0, Math.max(0, lo), hi);
-        }
-        if (rand() < newWinProbability * Math.min(1, close)) total += sizes[Math.floor(rand() * sizes.length)] ?? 0;
+        if (rand() < (newClose[day] ?? 0)) total += sizes[Math.floor(rand() * sizes.length)] ?? 0;
       }
       totals.push(total);
     }
