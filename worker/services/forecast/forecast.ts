@@ -31,8 +31,10 @@ const quantile = (sorted: number[], q: number): number => {
  * close date is inside the period; a missing or slipped (before asOf) date counts in the current
  * month and current quarter (the vendor convention: "should have closed already, expected now").
  * calibrated = P50 of a Monte Carlo over open opportunities (learnt stage probability × KM
- * timing conditioned on age × month-in-quarter factor) and Poisson arrivals of new ones; the
- * expected close date is not used by the calibrated method (timing is empirical).
+ * probability of closing in the rest of the month's quarter (KM conditioned on age) × the month's
+ * seasonal share of that quarter) and Poisson arrivals of new ones. The expected close date is not
+ * used by the calibrated method (timing is empirical) unless no close was ever observed, when
+ * the opportunity counts in the period of its expected date (missing/slipped → now).
  */
 export function forecast(histories: OpportunityHistory[], stages: StageDef[], options: ForecastOptions): PeriodForecast[] {
   const { asOf, fiscalYearStartMonth: fy, seed } = options;
@@ -59,12 +61,17 @@ export function forecast(histories: OpportunityHistory[], stages: StageDef[], op
     const end = periodEnd(start, months);
     const current = start <= asOf;
     const from = current ? addDays(asOf, 1) : start;
-    // Split the remaining period into months so each gets its month-in-quarter factor.
+    // One slice per remaining month of the period, each carrying its share of its quarter.
     const slices: { from: string; to: string; factor: number }[] = [];
     for (let m = monthStart(from); m <= end; m = addMonths(m, 1)) {
-      const sliceFrom = m < from ? from : m;
-      const monthEnd = periodEnd(m, 1);
-      slices.push({ from: sliceFrom, to: monthEnd < end ? monthEnd : end, factor: factors[monthInQuarter(m, fy) - 1] ?? 1 });
+      // Seasonality redistributes the quarter's close probability over its remaining months:
+      // the slice gets P(close in the rest of its quarter) × f_m / Σ f over those months.
+      const q = quarterStart(m, fy);
+      const qFrom = q < from ? from : q;
+      let sum = 0;
+      for (let x = monthStart(qFrom); x < addMonths(q, 3); x = addMonths(x, 1)) sum += factors[monthInQuarter(x, fy) - 1] ?? 1;
+      const share = (factors[monthInQuarter(m, fy) - 1] ?? 1) / (sum || 1);
+      slices.push({ from: qFrom, to: periodEnd(q, 3), factor: share });
     }
     const closedWon = current ? wonBetween(opps, start, asOf) : 0;
     const expectedInPeriod = (o: (typeof open)[number]): boolean => (o.expectedCloseDate && o.expectedCloseDate > asOf
