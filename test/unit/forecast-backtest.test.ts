@@ -9,6 +9,11 @@ function print(title: string, result: { rows: BacktestRow[]; mape: Record<string
     .join('\n')}\nMAPE weighted ${pct(result.mape.weighted ?? null)} calibrated ${pct(result.mape.calibrated ?? null)} trailingMean ${pct(result.mape.trailingMean ?? null)} seasonalNaive ${pct(result.mape.seasonalNaive ?? null)}; P10–P90 coverage ${pct(result.coverage)}`);
 }
 
+// The generator seed below was chosen once, before any result was seen. The result is NOT yet robust
+// across seeds (monthly, checked 2026-11-28): seed 1 → calibrated MAPE 104% vs seasonal naive 53%,
+// coverage 58%; seed 2 → calibrated 55% beats all, coverage 67%; seed 3 → calibrated 43% beats all,
+// coverage 75%. Known weak spots: month-1/2 revenue is small and noisy (MAPE punishes over-forecasts
+// there) and the P10–P90 band ignores parameter uncertainty.
 describe('backtest on a generated 4-year history', () => {
   const histories = generateHistory(20251128);
 
