@@ -26,7 +26,7 @@
 import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import { dailyStats, nightlyRuns, opportunities, opportunityProducts, stageChanges, stages } from '../../db/schema';
 import { addDays, localTimeToInstant } from '../services/dates';
-import { runAtomically } from './batch';
+import { runAtomically, type Statement } from './batch';
 import type { RepoScope } from './scope';
 
 export const STATS_STATEMENTS_PER_RUN = 5;
@@ -116,8 +116,11 @@ export function statsRepo({ db, tenantId }: RepoScope) {
       .onConflictDoUpdate({ target: [nightlyRuns.tenantId, nightlyRuns.asOfDate], set: { status: 'done', updatedAt: at } });
 
   return {
-    /** Computes and replaces the statistics of `asOfDate` (a tenant-local date). Returns the row count. */
-    async writeSnapshot(asOfDate: string, tenant: StatsTenant, computedAt: number) {
+    /**
+     * Computes and replaces the statistics of `asOfDate` (a tenant-local date). Returns the row
+     * count. `alongside` (e.g. the date's forecast rows) is written in the same atomic batch.
+     */
+    async writeSnapshot(asOfDate: string, tenant: StatsTenant, computedAt: number, alongside: Statement[] = []) {
       const tz = tenant.timezone;
       const endOfDay = localTimeToInstant(addDays(asOfDate, 1), 0, tz);
       const starts = {
@@ -163,6 +166,7 @@ export function statsRepo({ db, tenantId }: RepoScope) {
           select ${tenantId}, ${asOfDate}, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'),
                  json_extract(j.value, '$[2]'), json(json_extract(j.value, '$[3]')), ${computedAt}
           from json_each(${JSON.stringify(rows)}) j`),
+        ...alongside,
         markRun(asOfDate, computedAt),
       ]);
       return rows.length;
