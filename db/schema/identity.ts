@@ -18,6 +18,9 @@ export const tenants = sqliteTable(
     templateId: text().notNull(),
     membersSeeOwnOnly: integer({ mode: 'boolean' }).notNull().default(false),
     lastSnapshotDate: text(),
+    // Sales targets drawn on the forecast chart (minor units); null = not set.
+    salesTargetMonthly: integer(),
+    salesTargetQuarterly: integer(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

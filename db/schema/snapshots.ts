@@ -1,5 +1,5 @@
 // Nightly per-tenant snapshots, keyed so that re-runs upsert identical rows.
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { tenantId } from './columns';
 
 export const dailyStats = sqliteTable(
@@ -50,4 +50,20 @@ export const nightlyRuns = sqliteTable(
     updatedAt: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.asOfDate] })],
+);
+
+// An admin's "recompute these dates" request (after an import or a settings change). Its progress
+// is read from nightly_runs: dates of the range whose run finished after the job was created.
+export const statsJobs = sqliteTable(
+  'stats_jobs',
+  {
+    id: text().primaryKey(),
+    tenantId: tenantId(),
+    fromDate: text().notNull(),
+    toDate: text().notNull(),
+    total: integer().notNull(),
+    createdBy: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [index('stats_jobs_tenant_idx').on(t.tenantId, t.createdAt)],
 );
