@@ -351,6 +351,7 @@ export const en = {
 		computing: 'Computing… {{done}} of {{total}} days',
 		computeFailed: '{{count}} days could not be computed. They will be retried tonight.',
 		computeDone: 'Done. Loading the figures…',
+		computeNothing: 'Nothing to compute yet: the workspace’s first day has not ended. The first figures appear after tonight’s run.',
 		restrictedTitle: 'Reports are not available to you',
 		restrictedBody: 'In this workspace members see only their own opportunities, and reports show team totals. Ask an owner or admin for the figures, or to change this setting.',
 		errorTitle: 'The reports could not be loaded',

@@ -353,6 +353,7 @@ export const zhCN = {
 		computing: '正在计算…已完成 {{done}} / {{total}} 天',
 		computeFailed: '有 {{count}} 天未能计算，今晚会自动重试。',
 		computeDone: '完成，正在加载数据…',
+		computeNothing: '暂时没有可计算的数据：工作区的第一天还没有结束。今晚计算后即可看到第一批数据。',
 		restrictedTitle: '你无法查看报表',
 		restrictedBody: '此工作区的成员只能看到自己的机会，而报表显示的是团队汇总。请向所有者或管理员索取数据，或请他们修改此设置。',
 		errorTitle: '报表加载失败',

@@ -1,6 +1,6 @@
 // Ids to names: the reports API answers with ids; the names come from the pipelines and the
 // catalog the rest of the app already loads. An id not found there (a removed member, an
-// archived product) shows as "(removed)", an empty key (no type, no source) as "(none)".
+// archived product) shows as "(removed)", a null or empty key (no type, no source) as "(none)".
 import type { Catalog, Pipeline } from '../api';
 import { t } from '../i18n/index.svelte';
 
@@ -10,10 +10,10 @@ export interface NameBook {
 	stagePipeline(id: string): string;
 	stagePosition(id: string): number;
 	pipeline(id: string): string;
-	owner(id: string): string;
-	type(id: string): string;
-	source(id: string): string;
-	product(id: string): string;
+	owner(id: string | null): string;
+	type(id: string | null): string;
+	source(id: string | null): string;
+	product(id: string | null): string;
 	channel(kind: string): string;
 	band(key: string): string;
 }
@@ -27,7 +27,7 @@ export const BAND_ORDER = Object.keys(BANDS);
 
 function lookup(entries: { id: string; name: string }[] | undefined) {
 	const map = new Map((entries ?? []).map((entry) => [entry.id, entry.name]));
-	return (id: string) => (id === '' ? t('reports.none') : (map.get(id) ?? t('reports.unknown')));
+	return (id: string | null) => (id === null || id === '' ? t('reports.none') : (map.get(id) ?? t('reports.unknown')));
 }
 
 export function nameBook(pipelines: Pipeline[], catalog: Catalog | null): NameBook {

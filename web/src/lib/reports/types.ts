@@ -84,10 +84,11 @@ export interface Stats {
 	total: Metrics | null;
 	byStage: StageRow[];
 	byOwner: (Metrics & { ownerId: string })[];
-	byType: (Metrics & { typeId: string })[];
-	bySource: (Metrics & { sourceId: string })[];
+	/** typeId / sourceId / lostReasonId null: no type, no source, no reason given. */
+	byType: (Metrics & { typeId: string | null })[];
+	bySource: (Metrics & { sourceId: string | null })[];
 	byProduct: (Metrics & { productId: string })[];
-	byLostReason: { lostReasonId: string; count: number; amount: number }[];
+	byLostReason: { lostReasonId: string | null; count: number; amount: number | null }[];
 	funnel: FunnelRow[];
 	followUp: {
 		byOwner: FollowUpOwnerRow[];
@@ -100,6 +101,8 @@ export interface Stats {
 
 export interface Series {
 	metric: string;
+	from?: string;
+	to?: string;
 	points: { date: string; value: number | null }[];
 }
 

@@ -149,14 +149,14 @@ export function trendView(count: Series | null, amount: Series | null, projectio
 type Dimension = 'owner' | 'type' | 'source' | 'product';
 
 export function breakdownViews(stats: Stats, names: NameBook, format: ReportFormat): ReportView[] {
-	const dimensions: { key: Dimension; rows: (Metrics & { id: string })[] }[] = [
+	const dimensions: { key: Dimension; rows: (Metrics & { id: string | null })[] }[] = [
 		{ key: 'owner', rows: stats.byOwner.map((row) => ({ ...row, id: row.ownerId })) },
 		{ key: 'type', rows: stats.byType.map((row) => ({ ...row, id: row.typeId })) },
 		{ key: 'source', rows: stats.bySource.map((row) => ({ ...row, id: row.sourceId })) },
 		{ key: 'product', rows: stats.byProduct.map((row) => ({ ...row, id: row.productId })) },
 	];
 	return dimensions.map(({ key, rows: unsorted }) => {
-		const name = (id: string) => names[key](id);
+		const name = (id: string | null) => names[key](id);
 		const rows = [...unsorted].sort((a, b) => (num(b.openCount) ?? 0) - (num(a.openCount) ?? 0) || (num(b.openAmount) ?? 0) - (num(a.openAmount) ?? 0));
 		type Row = (typeof rows)[number];
 		const columns: ReportColumn<Row>[] = [
