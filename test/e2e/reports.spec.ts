@@ -4,7 +4,7 @@
 // the "no snapshot yet" state and computes on demand.
 import { readFile } from 'node:fs/promises';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { createAccount, logIn, type Account } from './helpers';
+import { PASSWORD, createAccount, logIn, uniqueEmail, type Account } from './helpers';
 
 interface Pipeline {
 	id: string;
@@ -189,5 +189,27 @@ test.describe('a workspace without statistics', () => {
 		// nothing to compute and the page says so instead of waiting forever.
 		await expect(page.getByTestId('recompute-nothing')).toHaveText(/工作区的第一天还没有结束/);
 		await expect(page.getByTestId('compute-now')).toBeHidden();
+	});
+});
+
+test.describe('a workspace where members see only their own opportunities', () => {
+	test('a member is told why reports are not for them', async ({ page, browser, baseURL }) => {
+		const ownerContext = await browser.newContext({ baseURL });
+		const owner = await createAccount(ownerContext.request, baseURL!, { label: 'reports-own-only', sampleData: false });
+		const headers = { origin: baseURL! };
+		expect((await ownerContext.request.patch(`/api/t/${owner.slug}/settings`, { headers, data: { membersSeeOwnOnly: true } })).status()).toBe(200);
+		const email = uniqueEmail('reports-member');
+		const invited = await ownerContext.request.post(`/api/t/${owner.slug}/invitations`, { headers, data: { email, role: 'member' } });
+		expect(invited.status(), await invited.text()).toBe(201);
+		const token = ((await invited.json()) as { acceptUrl: string }).acceptUrl.split('/invite/')[1]!;
+		await ownerContext.close();
+
+		// The member joins through the API in the page's own context, which keeps the session.
+		const joined = await page.request.post(`/api/invitations/${token}/accept`, { headers, data: { name: 'Mia Member', password: PASSWORD } });
+		expect(joined.status(), await joined.text()).toBeLessThan(300);
+		await page.addInitScript(() => localStorage.setItem('jihui.locale', 'en'));
+		await page.goto(`/${owner.slug}/reports`);
+		await expect(page.getByTestId('reports-restricted')).toContainText('members see only their own opportunities');
+		await expect(page.getByTestId('section-funnel')).toHaveCount(0);
 	});
 });

@@ -14,7 +14,8 @@ export interface Formatters {
 	percent: (fraction: number) => string;
 }
 
-const baseText = { fontFamily: 'inherit', color: '#161b26' };
+// The chart component sets fontFamily to the page's own stack.
+const baseText = { color: '#161b26' };
 
 function valueAxis(format: (value: number) => string, extra: Record<string, unknown> = {}) {
 	return { type: 'value' as const, axisLabel: { formatter: (value: number) => format(value), color: MUTED }, splitLine: { lineStyle: { color: GRID_LINE } }, ...extra };

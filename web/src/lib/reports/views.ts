@@ -19,6 +19,8 @@ export interface ReportFormat {
 	number(value: number | null | undefined, digits?: number): string;
 	percent(fraction: number | null | undefined): string;
 	day(date: string): string;
+	/** Month and day only, for a chart axis. */
+	shortDay(date: string): string;
 	month(date: string): string;
 	chart: Formatters;
 }
@@ -34,6 +36,7 @@ export function reportFormat(currency: string, locale: string): ReportFormat {
 		number: (value, digits = 0) => (isNumber(value) ? new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value) : '—'),
 		percent: (fraction) => (isNumber(fraction) ? percent.format(fraction) : '—'),
 		day: (date) => formatDay(date, locale),
+		shortDay: (date) => formatDay(date, locale, { month: 'short', day: 'numeric' }),
 		month: (date) => formatMonth(date, locale),
 		chart: {
 			// Chart values are major units already; compact keeps axes narrow (¥1.2M, ¥120万).
@@ -129,7 +132,7 @@ export function trendView(count: Series | null, amount: Series | null, projectio
 		key: 'trend',
 		chart: {
 			option: trendOption(
-				all.map((date) => format.day(date)),
+				all.map((date) => format.shortDay(date)),
 				{
 					count: rows.map((row) => row.count),
 					amount: rows.map((row) => format.major(row.amount)),
