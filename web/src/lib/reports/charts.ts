@@ -185,7 +185,7 @@ export function fanOption(
 /** Actual against forecasts over closed periods, with the P10–P90 band. */
 export function accuracyOption(
 	categories: string[],
-	values: { actual: number[]; weighted: number[]; calibrated: number[]; p10: number[]; p90: number[] },
+	values: { actual: (number | null)[]; weighted: (number | null)[]; calibrated: (number | null)[]; p10: (number | null)[]; p90: (number | null)[] },
 	labels: { actual: string; weighted: string; calibrated: string; band: string },
 	formatters: Formatters,
 ): EChartsOption {
@@ -202,7 +202,10 @@ export function accuracyOption(
 			{
 				type: 'line',
 				name: labels.band,
-				data: values.p90.map((high, index) => high - (values.p10[index] ?? 0)),
+				data: values.p90.map((high, index) => {
+					const low = values.p10[index];
+					return high === null || low === null || low === undefined ? null : high - low;
+				}),
 				stack: 'band',
 				symbol: 'none',
 				lineStyle: { opacity: 0 },

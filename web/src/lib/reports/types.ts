@@ -147,13 +147,14 @@ export interface AccuracyRow {
 	periodEnd: string;
 	forecastDate: string;
 	actual: number;
-	weighted: number;
+	/** null: a forecast stored before that method was (weighted, P10–P90 missing from old rows). */
+	weighted: number | null;
 	calibrated: number;
-	p10: number;
-	p90: number;
+	p10: number | null;
+	p90: number | null;
 	accuracyWeighted: number | null;
 	accuracyCalibrated: number | null;
-	inRange: boolean;
+	inRange: boolean | null;
 }
 
 export interface Forecast {

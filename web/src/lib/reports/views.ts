@@ -369,7 +369,7 @@ export function accuracyView(forecast: Forecast, format: ReportFormat): ReportVi
 	const charted = months.length ? months : rows;
 	type Row = (typeof rows)[number];
 	const periodLabel = (row: Row) => (row.periodKind === 'month' ? format.month(row.periodStart) : `${format.month(row.periodStart)}–${format.month(row.periodEnd)}`);
-	const money = (label: string, pick: (row: Row) => number): ReportColumn<Row> => ({ label: moneyHeader(label, format), cell: (row) => format.money(pick(row)), csv: (row) => format.major(pick(row)), numeric: true });
+	const money = (label: string, pick: (row: Row) => number | null): ReportColumn<Row> => ({ label: moneyHeader(label, format), cell: (row) => format.money(pick(row)), csv: (row) => format.major(pick(row)), numeric: true });
 	const columns: ReportColumn<Row>[] = [
 		{ label: t('reports.columns.period'), cell: periodLabel, csv: (row) => `${row.periodStart}/${row.periodEnd}` },
 		{ label: t('reports.columns.forecastDate'), cell: (row) => format.day(row.forecastDate), csv: (row) => row.forecastDate },
@@ -380,9 +380,9 @@ export function accuracyView(forecast: Forecast, format: ReportFormat): ReportVi
 		money(t('reports.columns.p90'), (row) => row.p90),
 		{ label: t('reports.columns.accuracyWeighted'), cell: (row) => format.percent(row.accuracyWeighted), csv: (row) => pct(row.accuracyWeighted), numeric: true },
 		{ label: t('reports.columns.accuracyCalibrated'), cell: (row) => format.percent(row.accuracyCalibrated), csv: (row) => pct(row.accuracyCalibrated), numeric: true },
-		{ label: t('reports.columns.inRange'), cell: (row) => (row.inRange ? '✓' : '✗'), csv: (row) => (row.inRange ? 1 : 0) },
+		{ label: t('reports.columns.inRange'), cell: (row) => (row.inRange === null ? '—' : row.inRange ? '✓' : '✗'), csv: (row) => (row.inRange === null ? null : row.inRange ? 1 : 0) },
 	];
-	const major = (pick: (row: Row) => number) => charted.map((row) => format.major(pick(row)) ?? 0);
+	const major = (pick: (row: Row) => number | null) => charted.map((row) => format.major(pick(row)));
 	return {
 		key: 'accuracy',
 		heading: t('reports.accuracy.history'),
