@@ -142,6 +142,17 @@ test.describe('reports of a sample workspace', () => {
 		await expect(page.getByTestId('table-trend').locator('tbody tr')).toHaveCount(30);
 		expect(await rowTexts(page, 'trend')).toEqual(before.slice(-30));
 		await expect(page.getByTestId('section-trend').getByTestId('report-chart')).toHaveAttribute('data-rendered', 'true');
+
+		// An earlier snapshot: the as-of line and the trend's last day follow the picked date.
+		const asOf = await page.getByTestId('reports-as-of').textContent();
+		const earlier = daysBefore(yesterdayInShanghai(), 45);
+		await page.getByTestId('reports-date').fill(earlier);
+		await expect(page.getByTestId('reports-as-of')).not.toHaveText(asOf ?? '');
+		await expect(page.getByTestId('reports-date')).toHaveValue(earlier);
+		await expect(page.getByTestId('table-trend').locator('tbody tr')).toHaveCount(30);
+		await expect(page.getByTestId('table-trend').locator('tbody tr').last().locator('th')).toHaveText(
+			new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${earlier}T00:00:00Z`)),
+		);
 	});
 
 	test('charts and CSV in Chinese: the owner table downloads with a BOM and Chinese headers', async ({ page }) => {
