@@ -69,10 +69,10 @@ export function cycleMedians(tenantId: string, endOfDay: number): SQL {
       keyed as (
         select w.pipeline_id, d.value as dimension,
                case d.value when 'total' then '' when 'stage' then w.stage_id when 'owner' then w.owner_id
-                            when 'type' then w.type_id else w.source_id end as dimension_key, w.days
+                            when 'type' then w.type_id else w.source_id end as dimension_key, w.days, w.id
         from won w join json_each('["total","stage","owner","type","source"]') d
-        union all select w.pipeline_id, 'product', op.product_id, w.days from won w
-          join (select distinct opportunity_id, product_id from ${opportunityProducts} where tenant_id = ${tenantId}) op on op.opportunity_id = w.id
+        union all select distinct w.pipeline_id, 'product', op.product_id, w.days, w.id from won w
+          join ${opportunityProducts} op on op.tenant_id = ${tenantId} and op.opportunity_id = w.id
       ),
       everywhere as (select pipeline_id, dimension, dimension_key, days from keyed union all select '', dimension, dimension_key, days from keyed),
       ranked as (
@@ -128,20 +128,21 @@ export interface EffectivenessRow extends Record<string, unknown> {
 export function followUpEffectiveness(tenantId: string, endOfDay: number): SQL {
   return sql`
     with ${asOfState(tenantId, endOfDay)},
-      done as (
-        select a.opportunity_id, a.kind, a.done_at from ${activities} a
-        where a.tenant_id = ${tenantId} and a.done_at < ${endOfDay} and a.created_at < ${endOfDay}
-      ),
+      -- Activities are joined as the base table through activities_opp_idx (an index lookup per
+      -- opportunity), never as a CTE, which SQLite would scan once per opportunity. The unary
+      -- + keeps the planner off activities_done_idx: without ANALYZE statistics (D1) it would
+      -- otherwise read every done follow-up of the tenant once per opportunity.
       per_kind as (
-        select st.pipeline_id, st.owner_id, st.kind as outcome, d.kind as channel, count(*) as done,
-               sum(st.kind in ('won', 'lost') and d.done_at <= st.changed_at) as before_close
-        from st join done d on d.opportunity_id = st.id
-        group by st.id, d.kind
+        select st.pipeline_id, st.owner_id, st.kind as outcome, a.kind as channel, count(*) as done,
+               sum(st.kind in ('won', 'lost') and a.done_at <= st.changed_at) as before_close
+        from st join ${activities} a on a.tenant_id = ${tenantId} and a.opportunity_id = st.id and +a.done_at < ${endOfDay} and a.created_at < ${endOfDay}
+        group by st.id, a.kind
       ),
       closed as (
         select st.pipeline_id, st.owner_id, st.kind,
-               count(d.done_at) as n, max(st.changed_at - st.created_at, ${DAY}) as life
-        from st left join done d on d.opportunity_id = st.id and d.done_at <= st.changed_at
+               count(a.done_at) as n, max(st.changed_at - st.created_at, ${DAY}) as life
+        from st left join ${activities} a
+          on a.tenant_id = ${tenantId} and a.opportunity_id = st.id and +a.done_at <= st.changed_at and +a.done_at < ${endOfDay} and a.created_at < ${endOfDay}
         where st.kind in ('won', 'lost')
         group by st.id
       ),
