@@ -12,7 +12,8 @@
 // plus the forecast statements passed as `alongside`). The largest read binds 38 parameters.
 // Every read goes over the tenant's rows through indexes (stage_changes_time_idx, primary keys,
 // activities_opp_idx, opportunity_products_opp_idx) with sorts and window functions, never a
-// scan per opportunity: ~2–5 s locally for 20,000 opportunities and 60,000 follow-ups.
+// scan per opportunity: ~2–5 s in local workerd for 20,000 opportunities and 60,000 follow-ups;
+// the same reads on 100,000 / 500,000 in plain SQLite 3.40 without ANALYZE: 2–4 s each, ~14 s.
 //
 // Rows: one per (pipeline_id — '' for all pipelines —, dimension, dimension_key), dimensions
 // 'total' (key ''), 'stage', 'owner', 'type', 'source', 'product', 'lost_reason' ('' key = none),
