@@ -2,6 +2,7 @@
 // local D1 and Queue, configured from wrangler.toml. Storage is isolated per test file.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { unstable_readConfig } from 'wrangler';
 
 // Offline machines: miniflare would otherwise try to fetch cf.json and stall.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
@@ -13,7 +14,16 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0' },
+          // wrangler.toml's consumers (retries, dead letter queue), without the wait for a batch to fill.
+          queueConsumers: Object.fromEntries(
+            (unstable_readConfig({ config: './wrangler.toml' }).queues.consumers ?? []).map((c: { queue: string; max_batch_size?: number; max_retries?: number; dead_letter_queue?: string }) => [
+              c.queue,
+              { maxBatchSize: c.max_batch_size, maxBatchTimeout: 0, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue },
+            ]),
+          ),
+        },
       }),
     ],
     test: {

@@ -11,55 +11,27 @@
 // and attaches its local-observability tail Worker, which records a trace of every request and
 // D1 query to SQLite on disk: several ms a request that production does not pay.
 // BENCH_WRANGLER_DEV=1 also measures the same requests through `wrangler dev`, for comparison.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { generateNKeysBetween } from 'fractional-indexing';
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { d1File, env, ms, npx, prepareState, startMiniflare, summary } from './bench-lib.mjs';
 
 const PORT = 8790;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const STATE = '.wrangler/bench';
 const OPPORTUNITIES = Number(process.env.BENCH_OPPORTUNITIES ?? 2000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
-/** @param {string[]} args */
-function npx(args) {
-  const result = spawnSync('npx', args, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`npx ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
-}
-
-/** @param {number[]} values @param {number} p */
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
-/** @param {number[]} samples */
-const summary = (samples) => ({ p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99) });
-const ms = (/** @type {number} */ v) => `${v.toFixed(2)} ms`.padStart(10);
-
-rmSync(STATE, { recursive: true, force: true });
 console.log('▸ building the web app and migrating a fresh local D1…');
-spawnSync('npm', ['run', '--silent', 'build'], { env, stdio: 'ignore' });
-npx(['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', STATE]);
-// The deploy bundle (what `wrangler deploy` uploads; no dev-only middleware).
-npx(['wrangler', 'deploy', '--dry-run', '--outdir', join(STATE, 'dist')]);
-const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml');
-/** @type {Miniflare | null} */
+prepareState(STATE);
+/** @type {import('miniflare').Miniflare | null} */
 let server = null;
 async function startServer() {
-  server = new Miniflare(convertV4MiniflareOptions({
-    workers: [{ ...workerOptions, name: 'jihui', modules: true, scriptPath: join(STATE, 'dist', 'index.js'), modulesRules: undefined }],
-    resourcePersistencePath: join(STATE, 'v3'),
-    host: '127.0.0.1',
-    port: PORT,
-  }));
-  await server.ready;
+  server = await startMiniflare(STATE, PORT);
 }
 async function stopServer() {
   const running = server;
@@ -171,9 +143,7 @@ try {
   }
 
   // The floor: same repo code on the same SQLite file, in this process.
-  const dir = join(STATE, 'v3', 'd1', 'miniflare-D1DatabaseObject');
-  const file = readdirSync(dir).filter((f) => f.endsWith('.sqlite')).map((f) => join(dir, f))[0];
-  if (!file) throw new Error(`no SQLite file under ${dir}`);
+  const file = d1File(STATE);
   const outfile = join(STATE, 'board-floor.mjs');
   await build({ entryPoints: ['test/bench/board-floor.ts'], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'warning', external: ['node:*'] });
   const { openFloor } = await import(join(process.cwd(), outfile));

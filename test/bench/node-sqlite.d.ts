@@ -9,6 +9,10 @@ declare module 'node:sqlite' {
   export class DatabaseSync {
     constructor(path: string, options?: { readOnly?: boolean });
     prepare(sql: string): StatementSync;
+    exec(sql: string): void;
     close(): void;
   }
 }
+
+// …and the one process API it samples (the Worker's types have no `process`).
+declare const process: { memoryUsage(): { heapUsed: number; rss: number } };

@@ -8,6 +8,12 @@ import { NightlyMessageSchema } from './messages';
 
 export const DEAD_LETTER_QUEUE = 'jihui-nightly-dlq';
 
+/** Exponential back-off: the configured first delay, doubled per attempt, at most an hour. */
+export function retryDelaySeconds(env: Env, attempts: number): number {
+  const first = Number(env.NIGHTLY_RETRY_DELAY_SECONDS ?? 60);
+  return Math.min((Number.isFinite(first) && first >= 0 ? first : 60) * 2 ** Math.max(0, attempts - 1), 3600);
+}
+
 export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env, now: number): Promise<void> {
   const db = createDatabase(env.DB);
   if (batch.queue === DEAD_LETTER_QUEUE) {
@@ -45,7 +51,7 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
       message.ack();
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', job: 'nightly', tenantId, date, attempts: message.attempts, message: String(error) }));
-      message.retry({ delaySeconds: Math.min(60 * 2 ** message.attempts, 3600) });
+      message.retry({ delaySeconds: retryDelaySeconds(env, message.attempts) });
     }
   }
 }

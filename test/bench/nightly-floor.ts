@@ -1,0 +1,82 @@
+// The floor for the nightly benchmark: the very same queue consumer (worker/jobs/nightly.ts), run
+// in Node over the local D1's SQLite file through a minimal D1Database written on node:sqlite —
+// no workerd, no D1 Durable Object in between. Counts statements and samples the JS heap at every
+// statement (an approximate peak of what one message's computation holds). Bundled by
+// scripts/bench-nightly.mjs with esbuild.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { processNightlyBatch } from '../../worker/jobs/nightly';
+
+interface Counters { statements: number; peakHeap: number }
+
+function d1OnSqlite(sqlite: DatabaseSync, counters: Counters) {
+  const sample = () => {
+    counters.statements++;
+    counters.peakHeap = Math.max(counters.peakHeap, process.memoryUsage().heapUsed);
+  };
+  const bound = (statement: StatementSync, params: unknown[]) => {
+    const values = params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? Number(p) : p)) as never[];
+    return {
+      all: async () => {
+        sample();
+        return { results: statement.all(...values), success: true, meta: {} };
+      },
+      raw: async () => {
+        sample();
+        statement.setReturnArrays(true);
+        try {
+          return statement.all(...values);
+        } finally {
+          statement.setReturnArrays(false);
+        }
+      },
+      first: async () => {
+        sample();
+        return statement.all(...values)[0] ?? null;
+      },
+      run: async () => {
+        sample();
+        statement.run(...values);
+        return { success: true, meta: {} };
+      },
+    };
+  };
+  const prepare = (query: string) => {
+    const statement = sqlite.prepare(query);
+    return { bind: (...params: unknown[]) => bound(statement, params), ...bound(statement, []) };
+  };
+  return {
+    prepare,
+    async batch(statements: ReturnType<typeof bound>[]) {
+      sqlite.exec('begin');
+      try {
+        const results = [];
+        for (const statement of statements) results.push(await statement.all());
+        sqlite.exec('commit');
+        return results;
+      } catch (error) {
+        sqlite.exec('rollback');
+        throw error;
+      }
+    },
+  };
+}
+
+/** Runs one nightly message for (tenantId, date) through the consumer; time, statements, heap. */
+export async function runFloor(file: string, tenantId: string, date: string, now: number) {
+  const sqlite = new DatabaseSync(file);
+  const counters: Counters = { statements: 0, peakHeap: 0 };
+  const before = process.memoryUsage().heapUsed;
+  let outcome = 'none';
+  const message = {
+    id: 'bench', timestamp: new Date(now), attempts: 1, body: { tenantId, date },
+    ack: () => { outcome = 'ack'; },
+    retry: () => { outcome = 'retry'; },
+  };
+  const batch = { queue: 'jihui-nightly', messages: [message], ackAll() {}, retryAll() {} };
+  const t0 = performance.now();
+  await processNightlyBatch(batch as never, { DB: d1OnSqlite(sqlite, counters) } as never, now);
+  const ms = performance.now() - t0;
+  sqlite.close();
+  if (outcome !== 'ack') throw new Error(`nightly floor run for ${tenantId} ${date} ended in ${outcome}`);
+  return { ms, statements: counters.statements, heapGrowth: Math.max(0, counters.peakHeap - before) };
+}
