@@ -425,6 +425,7 @@ export const en = {
 			label: 'Funnel of {{pipeline}}: opportunities that entered each stage and the share that advanced. {{summary}}',
 			caption: 'Opportunities by stage, {{pipeline}}',
 			point: '{{stage}}: {{entered}} entered, {{conversion}} advanced',
+			pointEnd: '{{stage}}: {{entered}} reached',
 		},
 		trend: {
 			title: 'Trend of open opportunities and amount',

@@ -427,6 +427,7 @@ export const zhCN = {
 			label: '{{pipeline}}的漏斗：进入各阶段的机会数及推进比例。{{summary}}',
 			caption: '各阶段机会数，{{pipeline}}',
 			point: '{{stage}}：进入 {{entered}}，推进 {{conversion}}',
+			pointEnd: '{{stage}}：到达 {{entered}}',
 		},
 		trend: {
 			title: '进行中机会数与金额趋势',

@@ -21,7 +21,8 @@ function valueAxis(format: (value: number) => string, extra: Record<string, unkn
 	return { type: 'value' as const, axisLabel: { formatter: (value: number) => format(value), color: MUTED }, splitLine: { lineStyle: { color: GRID_LINE } }, ...extra };
 }
 
-export function funnelOption(points: { name: string; value: number; label: string }[], formatters: Formatters): EChartsOption {
+/** `conversion`: the share that advanced, already formatted ('' for the last stage). */
+export function funnelOption(points: { name: string; value: number; label: string; conversion: string }[], formatters: Formatters): EChartsOption {
 	return {
 		textStyle: baseText,
 		color: PALETTE,
@@ -40,7 +41,10 @@ export function funnelOption(points: { name: string; value: number; label: strin
 					show: true,
 					position: 'inside',
 					color: '#fff',
-					formatter: (params) => `${params.name}  ${formatters.number(Number(params.value))}`,
+					formatter: (params) => {
+						const conversion = points[params.dataIndex]?.conversion;
+						return `${params.name}  ${formatters.number(Number(params.value))}${conversion ? `  → ${conversion}` : ''}`;
+					},
 					overflow: 'truncate',
 				},
 				data: points.map((point) => ({ name: point.name, value: point.value })),

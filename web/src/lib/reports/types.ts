@@ -43,7 +43,8 @@ export interface FunnelRow {
 	stageId: string;
 	position: number;
 	entered: number;
-	advanced: number;
+	/** null for a won stage (the funnel's end), like its conversion. */
+	advanced: number | null;
 	conversion: number | null;
 	avgDaysInStage: number | null;
 }

@@ -77,7 +77,11 @@ export function funnelViews(stats: Stats, names: NameBook, format: ReportFormat,
 		const points = funnel.map((row) => ({
 			name: names.stage(row.stageId),
 			value: row.entered,
-			label: t('reports.funnel.point', { stage: names.stage(row.stageId), entered: format.number(row.entered), conversion: format.percent(row.conversion) }),
+			conversion: row.conversion === null ? '' : format.percent(row.conversion),
+			label:
+				row.conversion === null
+					? t('reports.funnel.pointEnd', { stage: names.stage(row.stageId), entered: format.number(row.entered) })
+					: t('reports.funnel.point', { stage: names.stage(row.stageId), entered: format.number(row.entered), conversion: format.percent(row.conversion) }),
 		}));
 		type Row = (typeof rows)[number];
 		const columns: ReportColumn<Row>[] = [
