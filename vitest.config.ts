@@ -13,7 +13,9 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        // SAMPLE_STATS_DAYS 0: sample signups in the tests do not start a background recompute
+        // (dozens of them would keep the local queue busy); test/api/stats.test.ts turns it on.
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, SAMPLE_STATS_DAYS: '0' } },
       }),
     ],
     test: {

@@ -74,16 +74,20 @@ export async function startRecompute(queue: NightlyQueue, repos: TenantRepos, ra
 }
 
 /**
- * Right after a signup with sample data: the last RECOMPUTE_DEFAULT_DAYS days of its generated
- * history, as a job created by the owner, so the reports page has data within seconds. Runs in
- * the background (waitUntil); a failure is logged — the hourly schedule still fills in new days.
+ * Right after a signup with sample data: the last SAMPLE_STATS_DAYS days (wrangler.toml, 90) of its
+ * generated history, as a job created by the owner, so the reports page has data within seconds.
+ * Runs in the background (waitUntil); a failure is logged — the hourly schedule still fills in
+ * new days and an admin can recompute.
  */
 export async function recomputeSampleWorkspace(env: Env, tenant: { id: string; timezone: string }, ownerUserId: string, now: number): Promise<void> {
+  const configured = Number(env.SAMPLE_STATS_DAYS ?? RECOMPUTE_DEFAULT_DAYS);
+  const days = Number.isInteger(configured) ? Math.min(Math.max(configured, 0), RECOMPUTE_MAX_DAYS) : RECOMPUTE_DEFAULT_DAYS;
+  if (days === 0) return;
   try {
     const repos = tenantRepos(createDatabase(env.DB), tenant.id);
     const yesterday = addDays(localDate(now, tenant.timezone), -1);
     const firstDay = (await repos.reports.firstDay(tenant.timezone)) ?? yesterday;
-    const range = planRecompute({}, yesterday, firstDay);
+    const range = planRecompute({ from: addDays(yesterday, -(days - 1)) }, yesterday, firstDay);
     if ('errors' in range || range.total === 0) return;
     await startRecompute(env.NIGHTLY_QUEUE, repos, range, { userId: ownerUserId, now });
   } catch (error) {

@@ -50,7 +50,11 @@ export interface HistoryActivity {
   feedback: string | null;
 }
 
+/** Calendar months with closes: the signup's month (up to the day before) and the 11 before it. */
 export const HISTORY_MONTHS = 12;
+// A deal's creation is at most this many days before the signup (the earliest closes, 11 months
+// back, get cycles of at least ~30 days), so everything lies within about 13 months.
+export const HISTORY_MAX_AGE_DAYS = 395;
 // Closes per month before trend and season; with ~1.1 average factors ≈ 190 deals a year, which
 // keeps the signup's insert well under D1's 1,000 statements (counted in test/api/stats.test.ts).
 const BASE_CLOSES_PER_MONTH = 14;
@@ -126,7 +130,8 @@ export function generateSampleHistory(input: HistoryInput): { opportunities: His
   if (sample.accounts.length === 0 || template.pipelines.length === 0) return { opportunities, activities };
 
   const [year, month] = [Number(today.slice(0, 4)), Number(today.slice(5, 7))];
-  for (let back = HISTORY_MONTHS; back >= 0; back--) {
+  // The current month (up to yesterday) and the HISTORY_MONTHS - 1 before it.
+  for (let back = HISTORY_MONTHS - 1; back >= 0; back--) {
     const index = year * 12 + (month - 1) - back;
     const monthStart = `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-01`;
     const nextIndex = index + 1;
@@ -155,7 +160,10 @@ export function generateSampleHistory(input: HistoryInput): { opportunities: His
       if (open.length === 0 || !wonStage || !lostStage) continue;
       const won = rand() < Math.min(0.8, 0.36 * owner.skill.win + (pushed ? 0.06 : 0));
       // Won deals take longer (median ≈ 45 days) than lost ones (≈ 28), with a long tail.
-      const cycleDays = Math.max(5, Math.min(240, Math.round(Math.exp(Math.log(won ? 45 : 28) + 0.55 * normal()))));
+      // Nothing is created more than HISTORY_MAX_AGE_DAYS before the signup: a year of history.
+      const room = Math.round((Date.parse(`${closeDate}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY_MILLISECONDS) + HISTORY_MAX_AGE_DAYS;
+      if (room < 14) continue;
+      const cycleDays = Math.max(5, Math.min(240, room, Math.round(Math.exp(Math.log(won ? 45 : 28) + 0.55 * normal()))));
       const createdAt = closedAt - cycleDays * DAY_MILLISECONDS - Math.floor(rand() * 6) * 3_600_000;
       const reached = won ? open.length : 1 + Math.floor(rand() ** 1.4 * open.length);
       const stageKeys = [...open.slice(0, reached).map((s) => s.key), (won ? wonStage : lostStage).key];
