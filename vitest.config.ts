@@ -15,7 +15,9 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0' },
+          // SAMPLE_STATS_DAYS 0: sample signups in the tests do not start a background recompute
+          // (dozens of them would keep the local queue busy); test/api/stats.test.ts turns it on.
+          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0', SAMPLE_STATS_DAYS: '0' },
           // wrangler.toml's consumers (retries, dead letter queue), without the wait for a batch to fill.
           queueConsumers: Object.fromEntries(
             (unstable_readConfig({ config: './wrangler.toml' }).queues.consumers ?? []).map((c: { queue: string; max_batch_size?: number; max_retries?: number; dead_letter_queue?: string }) => [

@@ -24,6 +24,7 @@ import { workspaceRoutes } from './routes/workspace';
 import { auditRoutes } from './routes/audit';
 import { catalogKindRoutes } from './routes/catalog-admin';
 import { settingsRoutes } from './routes/settings';
+import { statsRoutes } from './routes/stats';
 import { invitationAdminRoutes, memberRoutes } from './routes/team';
 import { invitationRoutes } from './routes/invitations';
 
@@ -57,6 +58,7 @@ export function createApp(options: ContextOptions = {}) {
     .route('/catalog/lost-reasons', catalogKindRoutes('lost-reasons'))
     .route('/catalog/products', catalogKindRoutes('products'))
     .route('/settings', settingsRoutes)
+    .route('/stats', statsRoutes)
     .route('/audit', auditRoutes)
     .route('/members', memberRoutes)
     .route('/invitations', invitationAdminRoutes);

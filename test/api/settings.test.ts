@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createDatabase } from '../../db/client';
+import { tenantRepos } from '../../worker/repos/tenant';
 import { addMember, signUp } from '../helpers/api';
 
 async function owner(options: Parameters<typeof signUp>[0] = {}) {
@@ -17,8 +19,38 @@ describe('workspace settings', () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       name: 'Blue Sky Trading', slug: o.tenant.slug, locale: 'zh-CN', currency: expect.stringMatching(/^[A-Z]{3}$/), timezone: expect.any(String),
-      fiscalYearStartMonth: expect.any(Number), membersSeeOwnOnly: false,
+      fiscalYearStartMonth: expect.any(Number), membersSeeOwnOnly: false, salesTargetMonthly: null, salesTargetQuarterly: null,
     });
+  });
+
+  it('sets and clears the monthly and quarterly sales targets, audited like the rest', async () => {
+    const o = await owner();
+    const set = await o.patch({ salesTargetMonthly: 5_000_000, salesTargetQuarterly: 15_000_000 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ salesTargetMonthly: 5_000_000, salesTargetQuarterly: 15_000_000 });
+    const cleared = await o.patch({ salesTargetMonthly: null });
+    expect(cleared.body).toMatchObject({ salesTargetMonthly: null, salesTargetQuarterly: 15_000_000 });
+    expect((await o.client.get(o.url)).body).toEqual(cleared.body);
+    const entries = await o.audit();
+    expect(entries.map((e) => e.after)).toEqual([{ salesTargetMonthly: null }, { salesTargetMonthly: 5_000_000, salesTargetQuarterly: 15_000_000 }]);
+  });
+
+  it('refuses negative, fractional and non-numeric sales targets', async () => {
+    const o = await owner();
+    for (const body of [{ salesTargetMonthly: -1 }, { salesTargetQuarterly: 10.5 }, { salesTargetMonthly: '100' }, { salesTargetQuarterly: 2 ** 60 }]) {
+      const response = await o.patch(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect([...new Set(response.body.errors.map((e: { path: string }) => e.path))]).toEqual(Object.keys(body));
+    }
+    expect(await o.audit()).toHaveLength(0);
+  });
+
+  it('hands the targets to other features through the tenant repos', async () => {
+    const o = await owner();
+    const repos = tenantRepos(createDatabase(env.DB), o.tenant.id);
+    expect(await repos.settings.targets()).toEqual({ month: null, quarter: null });
+    await o.patch({ salesTargetMonthly: 0, salesTargetQuarterly: 90_000 });
+    expect(await repos.settings.targets()).toEqual({ month: 0, quarter: 90_000 });
   });
 
   it('changes any subset and writes ONE audit entry with only the changed fields', async () => {

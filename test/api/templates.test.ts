@@ -1,7 +1,18 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { TEMPLATES } from '../../db/seed/templates';
+import { TEMPLATES, type Locale, type Template } from '../../db/seed/templates';
+import { DEFAULT_TIMEZONE } from '../../worker/auth/signup';
+import { localDate } from '../../worker/services/dates';
+import { generateSampleHistory, seedOf } from '../../worker/services/sample-history';
 import { ApiClient, signUp } from '../helpers/api';
+
+/** The generated year of closed deals a sample signup adds today (besides the hand-written ones). */
+function historyOf(template: Template, locale: Locale) {
+  const sample = template.sample?.[locale];
+  if (!sample) return { opportunities: [], activities: [] };
+  const timeZone = DEFAULT_TIMEZONE[locale];
+  return generateSampleHistory({ template, locale, sample, today: localDate(Date.now(), timeZone), timeZone, seed: seedOf(`${template.id}/${locale}`) });
+}
 
 describe('GET /api/templates', () => {
   it('lists at least seven industry templates and a blank one, in both languages', async () => {
@@ -29,7 +40,8 @@ describe.each(TEMPLATES.map((t) => [t.id, t] as const))('signing up from the %s 
       );
     }
     const count = pipelines.flatMap((p: { stages: { count: number }[] }) => p.stages).reduce((n: number, s: { count: number }) => n + s.count, 0);
-    expect(count).toBe(template.sample?.[locale].opportunities.length ?? 0);
+    const history = historyOf(template, locale);
+    expect(count).toBe((template.sample?.[locale].opportunities.length ?? 0) + history.opportunities.length);
     const catalogs = await env.DB.prepare(
       `select (select count(*) from opportunity_types where tenant_id = ?1) as types,
               (select count(*) from sources where tenant_id = ?1) as sources,
@@ -45,7 +57,7 @@ describe.each(TEMPLATES.map((t) => [t.id, t] as const))('signing up from the %s 
       sources: template.sources.length,
       lostReasons: template.lostReasons.length,
       products: template.products.length,
-      activities: template.sample?.[locale].activities.length ?? 0,
+      activities: (template.sample?.[locale].activities.length ?? 0) + history.activities.length,
       members: 1 + (template.sample?.[locale].teammates.length ?? 0),
     });
   });

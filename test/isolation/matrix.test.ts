@@ -54,6 +54,13 @@ async function invitationOfA(ownerA: ApiClient, f: Fixture) {
   f.idsA.token = response.body.acceptUrl.split('/invite/')[1];
 }
 
+/** A recompute job of tenant A (the default range), started by its owner. */
+async function statsJobOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/stats/recompute`, {});
+  if (response.status !== 202) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.jobId = response.body.jobId;
+}
+
 async function followUpOfA(ownerA: ApiClient, f: Fixture) {
   await opportunityOfA(ownerA, f);
   const response = await ownerA.post(`/api/t/${f.slugA}/opportunities/${f.idsA.id}/activities`, { kind: 'call', subject: 'Alpha call', dueAt: '2030-01-01T09:00:00Z' });
@@ -147,6 +154,10 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/invitations': {},
   'POST /api/t/:tenant/invitations': { body: () => ({ email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, role: 'viewer' }) },
   'DELETE /api/t/:tenant/invitations/:invitationId': { setup: invitationOfA },
+  'GET /api/t/:tenant/stats': {},
+  'GET /api/t/:tenant/stats/series': {},
+  'POST /api/t/:tenant/stats/recompute': { body: () => ({}) },
+  'GET /api/t/:tenant/stats/jobs/:jobId': { setup: statsJobOfA },
 };
 
 function tenantRoutes(): string[] {
@@ -201,6 +212,7 @@ const ADMIN_ONLY = [
   /^PUT \/api\/t\/:tenant\/pipelines\/:pipelineId\/stage-order$/,
   /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations)(\/|$)/,
   /^\w+ \/api\/t\/:tenant\/catalog\/[\w-]+/,
+  /^POST \/api\/t\/:tenant\/stats\/recompute$/,
 ];
 const isAdminOnly = (key: string) => ADMIN_ONLY.some((rule) => rule.test(key));
 const READS = new Set(['GET', 'HEAD']);

@@ -91,7 +91,7 @@ describe('nightly statistics', () => {
       createdCountDay: 1, createdAmountDay: 100, createdCountMtd: 2, createdAmountMtd: 700, createdCountQtd: 3, createdAmountQtd: 3700,
       wonCountDay: 0, wonCountMtd: 1, wonAmountMtd: 600, wonCountQtd: 1, wonAmountQtd: 600,
       lostCountDay: 0, lostCountMtd: 0, lostCountQtd: 1, lostAmountQtd: 800,
-      wonCount90: 1, lostCount90: 1, winRate90: 0.5, wonCountAll: 1, lostCountAll: 1, winRateAll: 0.5,
+      wonCount90: 1, lostCount90: 1, winRate90: 0.5, wonCountAll: 1, lostCountAll: 1, lostAmountAll: 800, winRateAll: 0.5,
     });
     // The signup's template has no opportunities: the overall rows equal P's.
     expect(row('', 'total', '')).toEqual(total);
@@ -99,7 +99,7 @@ describe('nightly statistics', () => {
     expect(row(p, 'stage', s('a'))).toMatchObject({ openCount: 2, openAmount: 1100, weightedAmount: 250 });
     expect(row(p, 'stage', s('won'))).toMatchObject({ openCount: 0, wonCountAll: 1, wonAmountAll: 600 });
     expect(row(p, 'owner', user.id)).toEqual(total);
-    expect(row(p, 'lost_reason', reason)).toMatchObject({ lostCountQtd: 1, lostAmountQtd: 800, lostCountAll: 1 });
+    expect(row(p, 'lost_reason', reason)).toMatchObject({ lostCountQtd: 1, lostAmountQtd: 800, lostCountAll: 1, lostAmountAll: 800 });
     expect(row(p, 'type', '')).toMatchObject({ openCount: 3 });
     expect(rows.filter((r) => r.dimension === 'lost_reason')).toHaveLength(2);
     // An opportunity counts once, with its whole amount, in each of its products' rows.

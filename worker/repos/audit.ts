@@ -20,11 +20,12 @@ export type AuditEntityType =
   | 'member'
   | 'invitation'
   | 'ownership'
-  | 'opportunity';
+  | 'opportunity'
+  | 'statistics';
 
 export interface AuditEntry {
   actorUserId: string | null;
-  /** A verb in snake case: create, update, archive, unarchive, reorder, delete, invite, accept, revoke, role_change, remove, transfer. */
+  /** A verb in snake case: create, update, archive, unarchive, reorder, delete, invite, accept, revoke, role_change, remove, transfer, recompute. */
   action: string;
   entityType: AuditEntityType;
   entityId: string | null;

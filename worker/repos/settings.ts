@@ -1,5 +1,6 @@
 /**
- * Workspace settings: name, locale, currency, time zone, fiscal year, members-see-own-only.
+ * Workspace settings: name, locale, currency, time zone, fiscal year, members-see-own-only, and
+ * the monthly / quarterly sales targets the forecast is drawn against.
  * An update writes the tenant row and ONE audit entry (changed fields only) in the same batch.
  */
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
@@ -15,11 +16,14 @@ export interface WorkspaceSettings {
   timezone: string;
   fiscalYearStartMonth: number;
   membersSeeOwnOnly: boolean;
+  /** Minor units of the currency; null: no target. */
+  salesTargetMonthly: number | null;
+  salesTargetQuarterly: number | null;
 }
 
 export type SettingsPatch = Partial<Omit<WorkspaceSettings, 'slug'>>;
 
-const EDITABLE = ['name', 'locale', 'currency', 'timezone', 'fiscalYearStartMonth', 'membersSeeOwnOnly'] as const;
+const EDITABLE = ['name', 'locale', 'currency', 'timezone', 'fiscalYearStartMonth', 'membersSeeOwnOnly', 'salesTargetMonthly', 'salesTargetQuarterly'] as const;
 
 export type SettingsRefusal = { kind: 'not_found' } | { kind: 'amounts_in_currency'; opportunities: number; products: number };
 
@@ -38,11 +42,22 @@ export function settingsRepo(scope: RepoScope) {
     return {
       name: row.name, slug: row.slug, locale: row.locale === 'zh-CN' ? 'zh-CN' : 'en', currency: row.currency, timezone: row.timezone,
       fiscalYearStartMonth: row.fiscalYearStartMonth, membersSeeOwnOnly: row.membersSeeOwnOnly,
+      salesTargetMonthly: row.salesTargetMonthly, salesTargetQuarterly: row.salesTargetQuarterly,
     };
   }
 
   return {
     get,
+
+    /** The sales targets (minor units; null: none set), e.g. for the forecast's target line. */
+    async targets(): Promise<{ month: number | null; quarter: number | null }> {
+      const row = await db
+        .select({ month: tenants.salesTargetMonthly, quarter: tenants.salesTargetQuarterly })
+        .from(tenants)
+        .where(eq(tenants.id, tenantId))
+        .get();
+      return row ?? { month: null, quarter: null };
+    },
 
     async update(patch: SettingsPatch, actor: { userId: string; now: number }): Promise<WorkspaceSettings | SettingsRefusal> {
       const current = await get();

@@ -65,7 +65,7 @@ const PERIODS = ['Day', 'Mtd', 'Qtd'] as const;
 const SUMMED = [
   'openCount', 'openAmount', 'weightedAmount',
   ...PERIODS.flatMap((p) => [`createdCount${p}`, `createdAmount${p}`, `wonCount${p}`, `wonAmount${p}`, `lostCount${p}`, `lostAmount${p}`]),
-  'wonCount90', 'lostCount90', 'wonAmount90', 'wonCountAll', 'lostCountAll', 'wonAmountAll',
+  'wonCount90', 'lostCount90', 'wonAmount90', 'wonCountAll', 'lostCountAll', 'wonAmountAll', 'lostAmountAll',
   'followUpsDone28', 'followUpsDone28Open', 'plannedCount', 'overdueCount', 'staleCount',
 ] as const;
 const FOLLOWUP_OWNER = [
@@ -140,6 +140,7 @@ export function statsRepo({ db, tenantId }: RepoScope) {
              sum(st.kind = 'won') as "wonCountAll",
              sum(st.kind = 'lost') as "lostCountAll",
              total(case when st.kind = 'won' then st.amount end) as "wonAmountAll",
+             total(case when st.kind = 'lost' then st.amount end) as "lostAmountAll",
              total(st.done28) as "followUpsDone28",
              total(case when st.kind = 'open' then st.done28 end) as "followUpsDone28Open",
              total(case when st.kind = 'open' then st.planned end) as "plannedCount",

@@ -5,6 +5,7 @@ import { isCommonPassword } from '../auth/common-passwords';
 import { LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, LOGIN_WINDOW_MS, SIGNUP_LIMIT_PER_IP, SIGNUP_WINDOW_MS } from '../auth/limits';
 import { newSession } from '../auth/session';
 import { DEFAULT_TIMEZONE, createWorkspace } from '../auth/signup';
+import { recomputeSampleWorkspace } from '../jobs/recompute';
 import type { AppEnv } from '../env';
 import { badRequest, conflict, tooManyRequests, unauthorized } from '../errors';
 import { clearSessionCookie, requireUser, writeSessionCookie } from '../middleware/session';
@@ -100,6 +101,16 @@ export const authRoutes = newRouter<AppEnv>()
         }
       }
       writeSessionCookie(c, created.token, created.session, now);
+      if (input.sampleData && template.sample) {
+        // The sample's history gets its statistics at once, in the background: the reports page
+        // has data within seconds and the signup does not wait for it.
+        const recompute = recomputeSampleWorkspace(c.env, { id: created.tenant.id, timezone: input.timezone }, created.user.id, now);
+        try {
+          c.executionCtx.waitUntil(recompute);
+        } catch {
+          // No execution context (the app called directly, as in unit tests): let it run on.
+        }
+      }
       return c.json({ user: created.user, tenant: created.tenant }, 201);
     },
   )

@@ -25,8 +25,20 @@ export const SettingsSchema = z
     timezone: z.string().openapi({ description: 'IANA time zone', example: 'Asia/Shanghai' }),
     fiscalYearStartMonth: z.number().int().min(1).max(12),
     membersSeeOwnOnly: z.boolean().openapi({ description: 'Members and viewers see only the opportunities they own' }),
+    salesTargetMonthly: z.number().int().nullable().openapi({ description: 'Sales target per month, minor units of the currency; null: none' }),
+    salesTargetQuarterly: z.number().int().nullable().openapi({ description: 'Sales target per fiscal quarter, minor units; null: none' }),
   })
   .openapi('WorkspaceSettings');
+
+// Minor units as an integer; above 2^53 an amount would lose precision in JSON numbers.
+const salesTarget = z
+  .number({ message: 'Enter a whole amount of at least 0, or nothing.' })
+  .int({ message: 'Enter a whole amount of at least 0, or nothing.' })
+  .min(0, { message: 'Enter a whole amount of at least 0, or nothing.' })
+  .max(Number.MAX_SAFE_INTEGER, { message: 'This amount is too large.' })
+  .nullable()
+  .optional()
+  .openapi({ description: 'Minor units; null removes the target' });
 
 const SettingsUpdateSchema = z
   .object({
@@ -41,6 +53,8 @@ const SettingsUpdateSchema = z
     timezone: z.string().trim().max(64).refine((tz) => tz.length > 0 && isValidTimeZone(tz), { message: 'Use an IANA time zone such as Asia/Shanghai.' }).optional(),
     fiscalYearStartMonth: z.number({ message: 'Choose a month from 1 to 12.' }).int({ message: 'Choose a month from 1 to 12.' }).min(1, { message: 'Choose a month from 1 to 12.' }).max(12, { message: 'Choose a month from 1 to 12.' }).optional(),
     membersSeeOwnOnly: z.boolean({ message: 'Send true or false.' }).optional(),
+    salesTargetMonthly: salesTarget,
+    salesTargetQuarterly: salesTarget,
   })
   .openapi('WorkspaceSettingsUpdate');
 

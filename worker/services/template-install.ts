@@ -1,8 +1,11 @@
 // Turns an industry template into the rows of a new workspace: pipelines, stages, catalogs and,
-// when asked, sample records with a believable history. Pure: no I/O, ids and clock injected.
+// when asked, sample records with a believable history: the template's hand-written deals plus a
+// generated year of closed ones (services/sample-history.ts) for the reports. Pure: no I/O, ids
+// and clock injected.
 import { generateNKeysBetween } from 'fractional-indexing';
 import type { Locale, SampleData, Template, TemplatePipeline } from '../../db/seed/templates';
 import { addDays, DAY_MILLISECONDS, localTimeToInstant } from './dates';
+import { generateSampleHistory, seedOf } from './sample-history';
 
 export interface InstallInput {
   template: Template;
@@ -17,6 +20,8 @@ export interface InstallInput {
   newId: () => string;
   /** Unique suffix for sample teammates' emails (they cannot log in). */
   sampleEmailTag: string;
+  /** Seed of the generated history; by default one per template and locale. */
+  historySeed?: number;
 }
 
 export function buildWorkspaceRows(input: InstallInput) {
@@ -207,6 +212,51 @@ function buildSample(input: InstallInput, sample: SampleData, maps: KeyMaps) {
       });
     }
   }
+  // The generated year of closed deals, after the hand-written ones.
+  const history = generateSampleHistory({
+    template, locale: input.locale, sample, today, timeZone, seed: input.historySeed ?? seedOf(`${template.id}/${input.locale}`),
+  });
+  const historyActivities = [];
+  for (const opp of history.opportunities) {
+    const id = newId();
+    opportunityIds.set(opp.key, id);
+    const pipelineId = need(maps.pipelineIds, opp.pipelineKey, 'pipeline');
+    const stageId = (key: string) => need(maps.stageIds, `${opp.pipelineKey}/${key}`, 'stage');
+    const ownerId = need(people, opp.ownerKey, 'owner');
+    opportunities.push({
+      id, tenantId, pipelineId, stageId: stageId(opp.path.at(-1)!.stageKey), title: opp.title,
+      accountId: need(accountIds, opp.accountKey, 'account'),
+      primaryContactId: opp.primaryContactKey === null ? null : need(contactIds, opp.primaryContactKey, 'contact'),
+      ownerId, typeId: opp.typeKey === null ? null : need(maps.typeIds, opp.typeKey, 'type'),
+      sourceId: opp.sourceKey === null ? null : need(maps.sourceIds, opp.sourceKey, 'source'),
+      amount: opp.amount, expectedCloseDate: opp.expectedCloseDate, needs: null, notes: null, status: opp.outcome,
+      lostReasonId: opp.lostReasonKey === null ? null : need(maps.lostReasonIds, opp.lostReasonKey, 'lost reason'),
+      closedAt: opp.closedAt, position: '', stageEnteredAt: opp.closedAt, createdBy: ownerId, createdAt: opp.createdAt, updatedAt: opp.closedAt,
+    });
+    if (opp.primaryContactKey !== null) {
+      opportunityContacts.push({ tenantId, opportunityId: id, contactId: need(contactIds, opp.primaryContactKey, 'contact'), role: null });
+    }
+    for (const line of opp.products) {
+      const product = need(maps.productIds, line.productKey, 'product');
+      opportunityProducts.push({ id: newId(), tenantId, opportunityId: id, productId: product.id, quantity: line.quantity, unitPrice: product.unitPrice });
+    }
+    for (const [i, step] of opp.path.entries()) {
+      stageChanges.push({
+        id: newId(), tenantId, opportunityId: id, pipelineId,
+        fromStageId: i === 0 ? null : stageId(opp.path[i - 1]!.stageKey), toStageId: stageId(step.stageKey),
+        changedAt: step.at, changedBy: ownerId, amount: step.amount,
+      });
+    }
+  }
+  for (const a of history.activities) {
+    const opportunityId = need(opportunityIds, a.opportunityKey, 'opportunity');
+    const ownerId = opportunities.find((o) => o.id === opportunityId)!.ownerId;
+    historyActivities.push({
+      id: newId(), tenantId, opportunityId, ownerId, kind: a.method, subject: a.subject, dueAt: null, expectedResult: null,
+      doneAt: a.at, outcome: a.outcome, feedback: a.feedback, createdBy: ownerId, createdAt: a.at, updatedAt: a.at,
+    });
+  }
+
   // Positions: one fractional key per card, in sample order within each column.
   const byStage = Map.groupBy(opportunities, (o) => o.stageId);
   for (const column of byStage.values()) {
@@ -214,7 +264,7 @@ function buildSample(input: InstallInput, sample: SampleData, maps: KeyMaps) {
     column.forEach((o, i) => (o.position = keys[i]!));
   }
 
-  const activities = sample.activities.map((a) => {
+  const handWritten = sample.activities.map((a) => {
     const opportunityId = need(opportunityIds, a.opportunityKey, 'opportunity');
     const opportunity = opportunities.find((o) => o.id === opportunityId)!;
     const at = localTimeToInstant(addDays(today, a.atInDays), a.hour, timeZone);
@@ -226,8 +276,10 @@ function buildSample(input: InstallInput, sample: SampleData, maps: KeyMaps) {
       createdBy: opportunity.ownerId, createdAt: Math.min(at, now), updatedAt: Math.min(at, now),
     };
   });
+  const activities = [...handWritten, ...historyActivities];
+  const activitiesByOpportunity = Map.groupBy(activities, (a) => a.opportunityId);
   for (const opportunity of opportunities) {
-    const own = activities.filter((a) => a.opportunityId === opportunity.id);
+    const own = activitiesByOpportunity.get(opportunity.id) ?? [];
     const done = own.map((a) => a.doneAt).filter((t): t is number => t !== null);
     const planned = own.map((a) => a.dueAt).filter((t): t is number => t !== null);
     Object.assign(opportunity, {

@@ -586,6 +586,12 @@ export const en = {
 		timezone: 'Time zone',
 		timezoneHint: 'Dates such as expected close and follow-up reminders use this time zone.',
 		fiscalYearStartMonth: 'Fiscal year starts in',
+		targets: 'Sales targets',
+		targetsHint: 'Shown as a line on the forecast chart. In {{currency}}; leave empty for no target.',
+		targetMonthly: 'Per month',
+		targetQuarterly: 'Per fiscal quarter',
+		targetNone: 'No target',
+		targetInvalid: 'Enter an amount of 0 or more, or leave it empty.',
 		ownOnly: 'Members see only their own opportunities',
 		ownOnlyHint: 'When on, members and viewers see only the opportunities they own, on the board, in lists and in totals. Owners and admins always see everything.',
 		save: 'Save settings',
@@ -625,6 +631,7 @@ export const en = {
 			invitation: 'Invitation',
 			ownership: 'Ownership',
 			opportunity: 'Opportunity',
+			statistics: 'Statistics',
 		},
 		action: {
 			create: 'Created',
@@ -639,6 +646,7 @@ export const en = {
 			role_change: 'Role changed',
 			remove: 'Removed',
 			transfer: 'Transferred',
+			recompute: 'Recomputed',
 		},
 		field: {
 			name: 'Name',
@@ -651,6 +659,8 @@ export const en = {
 			fiscalYearStartMonth: 'Fiscal year start',
 			membersSeeOwnOnly: 'Members see only their own',
 			order: 'Order',
+			salesTargetMonthly: 'Monthly sales target',
+			salesTargetQuarterly: 'Quarterly sales target',
 		},
 	},
 	team: {

@@ -588,6 +588,12 @@ export const zhCN = {
 		timezone: '时区',
 		timezoneHint: '预计成交日期、跟进提醒等日期按此时区计算。',
 		fiscalYearStartMonth: '财年起始月份',
+		targets: '销售目标',
+		targetsHint: '在预测图上显示为目标线。单位：{{currency}}；留空表示不设目标。',
+		targetMonthly: '每月',
+		targetQuarterly: '每财季',
+		targetNone: '未设目标',
+		targetInvalid: '请输入大于等于 0 的金额，或留空。',
 		ownOnly: '成员只能看到自己的商机',
 		ownOnlyHint: '开启后，成员和只读成员在看板、列表和汇总中只能看到自己负责的商机。所有者和管理员始终可以看到全部。',
 		save: '保存设置',
@@ -627,6 +633,7 @@ export const zhCN = {
 			invitation: '邀请',
 			ownership: '所有权',
 			opportunity: '商机',
+			statistics: '统计数据',
 		},
 		action: {
 			create: '新建',
@@ -641,6 +648,7 @@ export const zhCN = {
 			role_change: '变更角色',
 			remove: '移除',
 			transfer: '转移',
+			recompute: '重新计算',
 		},
 		field: {
 			name: '名称',
@@ -653,6 +661,8 @@ export const zhCN = {
 			fiscalYearStartMonth: '财年起始月份',
 			membersSeeOwnOnly: '成员只看自己的',
 			order: '顺序',
+			salesTargetMonthly: '月度销售目标',
+			salesTargetQuarterly: '季度销售目标',
 		},
 	},
 	team: {
