@@ -26,6 +26,7 @@ import { catalogKindRoutes } from './routes/catalog-admin';
 import { settingsRoutes } from './routes/settings';
 import { invitationAdminRoutes, memberRoutes } from './routes/team';
 import { invitationRoutes } from './routes/invitations';
+import { forecastRoutes } from './routes/forecast';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -59,7 +60,8 @@ export function createApp(options: ContextOptions = {}) {
     .route('/settings', settingsRoutes)
     .route('/audit', auditRoutes)
     .route('/members', memberRoutes)
-    .route('/invitations', invitationAdminRoutes);
+    .route('/invitations', invitationAdminRoutes)
+    .route('/forecast', forecastRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());

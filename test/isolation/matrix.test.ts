@@ -147,6 +147,8 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/invitations': {},
   'POST /api/t/:tenant/invitations': { body: () => ({ email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, role: 'viewer' }) },
   'DELETE /api/t/:tenant/invitations/:invitationId': { setup: invitationOfA },
+  'GET /api/t/:tenant/forecast': {},
+  'GET /api/t/:tenant/forecast/backtest': {},
 };
 
 function tenantRoutes(): string[] {

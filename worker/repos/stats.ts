@@ -7,6 +7,10 @@
 //   writes (one batch): 1 delete + 1 insert (all rows as ONE JSON parameter, expanded by
 //                       json_each, so the row count never changes the statement count) + 1 run marker
 // (the consumer reads the workspace row once more before calling this: 6 in all per message).
+// The forecasts (worker/repos/forecasts.ts) add FORECAST_READ_STATEMENTS = 2 reads (opportunities
+// with their stage changes, stages) and FORECAST_WRITE_STATEMENTS = 2 writes (delete + insert)
+// passed in as `alongside`, so the same batch holds 1 + 1 + 2 + 1 = 5 statements, and a nightly
+// message runs 1 + 5 + 2 + 2 = 10 statements in all, whatever the tenant's size.
 //
 // Rows: one per (pipeline_id — '' for all pipelines —, dimension, dimension_key), dimensions
 // 'total' (key ''), 'stage', 'owner', 'type', 'source', 'product', 'lost_reason' ('' key = none).

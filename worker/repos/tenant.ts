@@ -24,6 +24,7 @@ import { catalogAdminRepo } from './catalog-admin';
 import { settingsRepo } from './settings';
 import { teamRepo } from './team';
 import { statsRepo } from './stats';
+import { forecastRepo } from './forecasts';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, type Statement } from './batch';
 
@@ -102,6 +103,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     },
 
     snapshots: statsRepo(scope),
+    forecasts: forecastRepo(scope),
 
     /** Statements writing a template's rows into this tenant (run atomically with the signup). */
     installStatements(rows: WorkspaceRows): Statement[] {
