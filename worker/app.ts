@@ -27,6 +27,7 @@ import { settingsRoutes } from './routes/settings';
 import { statsRoutes } from './routes/stats';
 import { invitationAdminRoutes, memberRoutes } from './routes/team';
 import { invitationRoutes } from './routes/invitations';
+import { forecastRoutes } from './routes/forecast';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -61,7 +62,8 @@ export function createApp(options: ContextOptions = {}) {
     .route('/stats', statsRoutes)
     .route('/audit', auditRoutes)
     .route('/members', memberRoutes)
-    .route('/invitations', invitationAdminRoutes);
+    .route('/invitations', invitationAdminRoutes)
+    .route('/forecast', forecastRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());

@@ -158,6 +158,8 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/stats/series': {},
   'POST /api/t/:tenant/stats/recompute': { body: () => ({}) },
   'GET /api/t/:tenant/stats/jobs/:jobId': { setup: statsJobOfA },
+  'GET /api/t/:tenant/forecast': {},
+  'GET /api/t/:tenant/forecast/backtest': {},
 };
 
 function tenantRoutes(): string[] {

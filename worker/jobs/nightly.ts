@@ -46,8 +46,11 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
         message.ack();
         continue;
       }
-      // Computed as of the end of `date` in the tenant's timezone (worker/repos/stats.ts).
-      await tenantRepos(db, tenantId).snapshots.writeSnapshot(date, tenant, now);
+      // Computed as of the end of `date` in the tenant's timezone (worker/repos/stats.ts); the
+      // date's forecast rows (worker/repos/forecasts.ts) are written in the same atomic batch.
+      const repos = tenantRepos(db, tenantId);
+      const forecastStatements = await repos.forecasts.statementsFor(date, tenant, now);
+      await repos.snapshots.writeSnapshot(date, tenant, now, forecastStatements);
       message.ack();
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', job: 'nightly', tenantId, date, attempts: message.attempts, message: String(error) }));

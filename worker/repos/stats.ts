@@ -8,8 +8,12 @@
 //                       1 follow-up channels and frequency bands (stats-effectiveness.ts)
 //   writes (one batch): 1 delete + 1 insert (all rows as ONE JSON parameter, expanded by
 //                       json_each, so the row count never changes the statement count) + 1 run marker
-// (the consumer reads the workspace row once more before calling this: 9 in all per message,
-// plus the forecast statements passed as `alongside`). The largest read binds 38 parameters.
+// (the consumer reads the workspace row once more before calling this: 9 in all per message).
+// The forecasts (worker/repos/forecasts.ts) add FORECAST_READ_STATEMENTS = 2 reads (opportunities
+// with their stage changes, stages) and FORECAST_WRITE_STATEMENTS = 2 writes (delete + insert)
+// passed in as `alongside`, so the write batch holds 1 + 1 + 2 + 1 = 5 statements, and a nightly
+// message runs 1 + 5 + 2 + 5 = 13 statements in all, whatever the tenant's size.
+// The largest read binds 38 parameters.
 // Every read goes over the tenant's rows through indexes (stage_changes_time_idx, primary keys,
 // activities_opp_idx, opportunity_products_opp_idx) with sorts and window functions, never a
 // scan per opportunity: ~2–5 s in local workerd for 20,000 opportunities and 60,000 follow-ups;

@@ -25,6 +25,7 @@ import { settingsRepo } from './settings';
 import { teamRepo } from './team';
 import { statsRepo } from './stats';
 import { statsReadRepo } from './stats-read';
+import { forecastRepo } from './forecasts';
 import { repoScope, type Viewer } from './scope';
 import { insertChunked, type Statement } from './batch';
 
@@ -105,6 +106,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     snapshots: statsRepo(scope),
     /** Reading the snapshots back, and recompute jobs. */
     reports: statsReadRepo(scope),
+    forecasts: forecastRepo(scope),
 
     /** Statements writing a template's rows into this tenant (run atomically with the signup). */
     installStatements(rows: WorkspaceRows): Statement[] {

@@ -12,8 +12,17 @@ export function addDays(date: string, days: number): string {
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in minutes (Asia/Shanghai → 480). */
+// Building a DateTimeFormat is far slower than using one; the nightly forecast converts
+// thousands of days per tenant, so one formatter per time zone is kept.
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
 export function utcOffsetMinutes(instant: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  const name = formatter
     .formatToParts(instant)
     .find((p) => p.type === 'timeZoneName')?.value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');

@@ -59,9 +59,16 @@ export function kaplanMeier(observations: { duration: number; event: boolean }[]
 
 /** S(t): plateaus after the last event time (deals that outlive all history stay open). */
 export function survivalAt(curve: Survival, t: number): number {
-  let s = 1;
-  for (let i = 0; i < curve.times.length && (curve.times[i] ?? Infinity) <= t; i++) s = curve.survival[i] ?? s;
-  return s;
+  // Binary search for the last event time ≤ t: the nightly job calls this millions of times for
+  // a large tenant (open opportunities × periods × slices).
+  let lo = 0;
+  let hi = curve.times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((curve.times[mid] ?? Infinity) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 1 : (curve.survival[lo - 1] ?? 1);
 }
 
 /** Days from creation to close; open opportunities censored at their age on asOf. */

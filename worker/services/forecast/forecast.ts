@@ -117,9 +117,10 @@ export function forecast(histories: OpportunityHistory[], stages: StageDef[], op
     }
     totals.sort((a, b) => a - b);
     const p50 = Math.round(quantile(totals, 0.5));
+    const mean = totals.length ? totals.reduce((s, t) => s + t, 0) / totals.length : closedWon;
     return {
       period, start, end, closedWon, weighted: Math.round(weighted),
-      calibrated: p50, p10: Math.round(quantile(totals, 0.1)), p50, p90: Math.round(quantile(totals, 0.9)),
+      calibrated: p50, mean: Math.round(mean), p10: Math.round(quantile(totals, 0.1)), p50, p90: Math.round(quantile(totals, 0.9)),
       trailingMean: Math.round(trailingMean(opps, start, months)),
       seasonalNaive: Math.round(seasonalNaive(opps, start, months)),
     };

@@ -37,6 +37,8 @@ export interface PeriodForecast {
   closedWon: number;
   weighted: number;
   calibrated: number;
+  /** Mean of the Monte Carlo draws (the calibrated figure is their median, P50). */
+  mean: number;
   p10: number;
   p50: number;
   p90: number;
