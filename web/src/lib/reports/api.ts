@@ -1,9 +1,6 @@
 // The reports API calls (docs/reports-contract.md), one function each. The stats routes go
 // through the typed client and each answer is assigned to the contract's type (./types.ts), so a
 // route whose response stops matching what the page reads fails `svelte-check`.
-// TEMPORARY: the forecast routes are in another branch; until they are in AppType those two go
-// through fetch with the contract's types (then: tenantApi.forecast.$get / .backtest.$get).
-import type { ClientResponse } from 'hono/client';
 import { tenantApi } from '../api/client';
 import { call } from '../api/errors';
 import type { Backtest, Forecast, RecomputeJob, Series, Stats } from './types';
@@ -32,17 +29,12 @@ export async function fetchRecomputeJob(tenant: string, jobId: string): Promise<
 	return job;
 }
 
-function forecastUrl(tenant: string, path: string, query: Record<string, string | undefined>): string {
-	const search = new URLSearchParams();
-	for (const [key, value] of Object.entries(query)) if (value) search.set(key, value);
-	const text = search.toString();
-	return `/api/t/${encodeURIComponent(tenant)}/forecast${path}${text ? `?${text}` : ''}`;
+export async function fetchForecast(tenant: string, query: { date?: string }): Promise<Forecast> {
+	const forecast: Forecast = await call(() => tenantApi.forecast.$get({ param: { tenant }, query }));
+	return forecast;
 }
 
-function getJson<T>(url: string) {
-	return call(() => fetch(url, { credentials: 'same-origin' }) as unknown as Promise<ClientResponse<T, 200, 'json'>>);
+export async function fetchBacktest(tenant: string, query: { from: string; to: string; period: 'month' | 'quarter' }): Promise<Backtest> {
+	const backtest: Backtest = await call(() => tenantApi.forecast.backtest.$get({ param: { tenant }, query }));
+	return backtest;
 }
-
-export const fetchForecast = (tenant: string, query: { date?: string }) => getJson<Forecast>(forecastUrl(tenant, '', query));
-
-export const fetchBacktest = (tenant: string, query: { from: string; to: string; period: 'month' | 'quarter' }) => getJson<Backtest>(forecastUrl(tenant, '/backtest', query));
