@@ -8,17 +8,21 @@ import { processNightlyBatch } from '../../worker/jobs/nightly';
 
 interface Counters { statements: number; peakHeap: number }
 
-function d1OnSqlite(sqlite: DatabaseSync, counters: Counters) {
+function d1OnSqlite(sqlite: DatabaseSync, counters: Counters, trace: boolean) {
   const sample = () => {
     counters.statements++;
     counters.peakHeap = Math.max(counters.peakHeap, process.memoryUsage().heapUsed);
   };
-  const bound = (statement: StatementSync, params: unknown[]) => {
+  const bound = (statement: StatementSync, params: unknown[], query = '') => {
     const values = params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? Number(p) : p)) as never[];
     return {
       all: async () => {
         sample();
-        return { results: statement.all(...values), success: true, meta: {} };
+        const t0 = performance.now();
+        const results = statement.all(...values);
+        // BENCH_TRACE=1: each statement's time, to find the slow one.
+        if (trace) console.log(`  ${(performance.now() - t0).toFixed(0).padStart(6)} ms  ${query.replace(/\s+/g, ' ').slice(0, 110)}`);
+        return { results, success: true, meta: {} };
       },
       raw: async () => {
         sample();
@@ -42,7 +46,7 @@ function d1OnSqlite(sqlite: DatabaseSync, counters: Counters) {
   };
   const prepare = (query: string) => {
     const statement = sqlite.prepare(query);
-    return { bind: (...params: unknown[]) => bound(statement, params), ...bound(statement, []) };
+    return { bind: (...params: unknown[]) => bound(statement, params, query), ...bound(statement, [], query) };
   };
   return {
     prepare,
@@ -62,7 +66,7 @@ function d1OnSqlite(sqlite: DatabaseSync, counters: Counters) {
 }
 
 /** Runs one nightly message for (tenantId, date) through the consumer; time, statements, heap. */
-export async function runFloor(file: string, tenantId: string, date: string, now: number) {
+export async function runFloor(file: string, tenantId: string, date: string, now: number, trace = false) {
   const sqlite = new DatabaseSync(file);
   const counters: Counters = { statements: 0, peakHeap: 0 };
   const before = process.memoryUsage().heapUsed;
@@ -74,7 +78,7 @@ export async function runFloor(file: string, tenantId: string, date: string, now
   };
   const batch = { queue: 'jihui-nightly', messages: [message], ackAll() {}, retryAll() {} };
   const t0 = performance.now();
-  await processNightlyBatch(batch as never, { DB: d1OnSqlite(sqlite, counters) } as never, now);
+  await processNightlyBatch(batch as never, { DB: d1OnSqlite(sqlite, counters, trace) } as never, now);
   const ms = performance.now() - t0;
   sqlite.close();
   if (outcome !== 'ack') throw new Error(`nightly floor run for ${tenantId} ${date} ended in ${outcome}`);

@@ -64,15 +64,15 @@ export interface MedianRow extends Record<string, unknown> { pipelineId: string;
 export function cycleMedians(tenantId: string, endOfDay: number): SQL {
   return sql`
     with ${asOfState(tenantId, endOfDay)},
-      won as (select pipeline_id, id, stage_id, owner_id, type_id, source_id, (changed_at - created_at) / ${DAY} as days from st where kind = 'won'),
+      won as materialized (select pipeline_id, id, stage_id, owner_id, type_id, source_id, (changed_at - created_at) / ${DAY} as days from st where kind = 'won'),
       -- D1 allows at most 5 terms in a compound select: the dimensions come from json_each.
-      keyed as (
+      keyed as materialized (
         select w.pipeline_id, d.value as dimension,
                case d.value when 'total' then '' when 'stage' then w.stage_id when 'owner' then w.owner_id
                             when 'type' then w.type_id else w.source_id end as dimension_key, w.days, w.id
         from won w join json_each('["total","stage","owner","type","source"]') d
         union all select distinct w.pipeline_id, 'product', op.product_id, w.days, w.id from won w
-          join ${opportunityProducts} op on op.tenant_id = ${tenantId} and op.opportunity_id = w.id
+          cross join ${opportunityProducts} op on op.tenant_id = ${tenantId} and op.opportunity_id = w.id
       ),
       everywhere as (select pipeline_id, dimension, dimension_key, days from keyed union all select '', dimension, dimension_key, days from keyed),
       ranked as (
