@@ -9,7 +9,8 @@
 //    workerd per phase; it includes the local D1's own SQLite cache);
 // 3. the same consumer code in Node on the same SQLite file (test/bench/nightly-floor.ts):
 //    time, D1 statements per message and the JS heap one message grows to.
-// Sizes: BENCH_NIGHTLY_TENANTS, BENCH_NIGHTLY_OPPORTUNITIES, BENCH_NIGHTLY_BIG.
+// Sizes: BENCH_NIGHTLY_TENANTS, BENCH_NIGHTLY_OPPORTUNITIES, BENCH_NIGHTLY_BIG; BENCH_TRACE=1 prints
+// the time of each statement of the big tenant's floor run.
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { build } from 'esbuild';
@@ -188,7 +189,7 @@ console.log('▸ the same consumer code in Node on the SQLite file…');
 const outfile = join(STATE, 'nightly-floor.mjs');
 await build({ entryPoints: ['test/bench/nightly-floor.ts'], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'warning', external: ['node:*'] });
 const { runFloor } = await import(join(process.cwd(), outfile));
-const bigFloor = await runFloor(file, big.id, big.date, now);
+const bigFloor = await runFloor(file, big.id, big.date, now, process.env.BENCH_TRACE === '1');
 const smallFloor = [];
 for (const tenant of small.slice(0, FLOOR_SAMPLES)) smallFloor.push(await runFloor(file, tenant.id, tenant.date, now));
 const floorMs = smallFloor.map((r) => r.ms);
