@@ -8,11 +8,12 @@ import { processNightlyBatch } from '../../worker/jobs/nightly';
 
 interface Counters { statements: number; peakHeap: number }
 
-function d1OnSqlite(sqlite: DatabaseSync, counters: Counters, trace: boolean) {
+function d1OnSqlite(sqlite: DatabaseSync, counters: Counters, trace: boolean, measureHeap: boolean) {
   // With a collector exposed (scripts/bench-nightly.mjs does), the heap is measured live — what
   // the message holds before each statement and with each statement's result — not garbage
   // awaiting collection.
   const sampleHeap = () => {
+    if (!measureHeap) return;
     (globalThis as { gc?: () => void }).gc?.();
     counters.peakHeap = Math.max(counters.peakHeap, process.memoryUsage().heapUsed);
   };
@@ -75,8 +76,11 @@ function d1OnSqlite(sqlite: DatabaseSync, counters: Counters, trace: boolean) {
   };
 }
 
-/** Runs one nightly message for (tenantId, date) through the consumer; time, statements, heap. */
-export async function runFloor(file: string, tenantId: string, date: string, now: number, trace = false) {
+/**
+ * Runs one nightly message for (tenantId, date) through the consumer: time and statements, or
+ * (measureHeap: a collection before every reading, which would distort the time) the live heap.
+ */
+export async function runFloor(file: string, tenantId: string, date: string, now: number, { trace = false, measureHeap = false } = {}) {
   const sqlite = new DatabaseSync(file);
   const counters: Counters = { statements: 0, peakHeap: 0 };
   const before = process.memoryUsage().heapUsed;
@@ -88,7 +92,7 @@ export async function runFloor(file: string, tenantId: string, date: string, now
   };
   const batch = { queue: 'jihui-nightly', messages: [message], ackAll() {}, retryAll() {} };
   const t0 = performance.now();
-  await processNightlyBatch(batch as never, { DB: d1OnSqlite(sqlite, counters, trace) } as never, now);
+  await processNightlyBatch(batch as never, { DB: d1OnSqlite(sqlite, counters, trace, measureHeap) } as never, now);
   const ms = performance.now() - t0;
   sqlite.close();
   if (outcome !== 'ack') throw new Error(`nightly floor run for ${tenantId} ${date} ended in ${outcome}`);
