@@ -150,6 +150,11 @@ const seeded = (/** @type {number} */ index) => ({ id: `bt${index}`, date: addDa
 const big = REUSE ? seeded(0) : seedTenant(0, BIG);
 const small = [];
 for (let i = 1; i <= TENANTS; i++) small.push(REUSE ? seeded(i) : seedTenant(i, OPPORTUNITIES));
+if (REUSE) {
+  // Forget the previous run's results, so the same dates are due again.
+  sqlite.exec(`delete from nightly_runs where tenant_id like 'bt%'; delete from daily_stats where tenant_id like 'bt%'; delete from forecasts where tenant_id like 'bt%'`);
+  for (const tenant of [big, ...small]) sqlite.prepare('update tenants set last_snapshot_date = ? where id = ?').run(addDays(tenant.date, -1), tenant.id);
+}
 sqlite.exec('commit; pragma wal_checkpoint(truncate)');
 sqlite.close();
 if (!REUSE) console.log(`  ${counts.opportunities.toLocaleString('en')} opportunities, ${counts.changes.toLocaleString('en')} stage changes, ${counts.activities.toLocaleString('en')} follow-ups in ${seconds(Date.now() - seedStarted)}`);
