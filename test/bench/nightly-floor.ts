@@ -83,6 +83,7 @@ function d1OnSqlite(sqlite: DatabaseSync, counters: Counters, trace: boolean, me
 export async function runFloor(file: string, tenantId: string, date: string, now: number, { trace = false, measureHeap = false } = {}) {
   const sqlite = new DatabaseSync(file);
   const counters: Counters = { statements: 0, peakHeap: 0 };
+  if (measureHeap) (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().heapUsed;
   let outcome = 'none';
   const message = {
