@@ -16,6 +16,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DatabaseSync } from 'node:sqlite';
 import { build } from 'esbuild';
+// Node 24 runs the engine's PRNG straight from TypeScript (type stripping), so every run seeds the same data.
+import { mulberry32 } from '../worker/services/forecast/prng.ts';
 import { d1File, percentile, prepareState, startMiniflare, workerdPeakRss } from './bench-lib.mjs';
 
 const PORT = 8793;
@@ -32,18 +34,6 @@ const localDate = (/** @type {number} */ at, /** @type {string} */ timeZone) => 
 const addDays = (/** @type {string} */ date, /** @type {number} */ days) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 const mb = (/** @type {number} */ bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
-
-/** mulberry32: a small seeded PRNG, so every run seeds the same data. */
-function prng(/** @type {number} */ seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const now = Date.now();
 // BENCH_NIGHTLY_REUSE=1: keep the state a previous run seeded today (seeding takes minutes) and
@@ -80,7 +70,7 @@ const counts = { opportunities: 0, changes: 0, activities: 0 };
 
 /** One tenant with two years of history; returns its id and its due date (yesterday, local). */
 function seedTenant(/** @type {number} */ index, /** @type {number} */ opportunities) {
-  const rand = prng(index + 1);
+  const rand = mulberry32(index + 1);
   const t = `bt${index}`;
   const timezone = TIMEZONES[index % TIMEZONES.length];
   const yesterday = addDays(localDate(now, timezone), -1);
