@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { AppEnv, TenantEnv } from './env';
 import { ProblemError, notFound, problemBody } from './errors';
 import { requestContext, type ContextOptions } from './middleware/context';
+import { bearerAuth } from './middleware/api-token';
 import { sameOrigin } from './middleware/same-origin';
 import { sessionReader } from './middleware/session';
 import { tenantScope } from './middleware/tenant';
@@ -28,6 +29,7 @@ import { statsRoutes } from './routes/stats';
 import { invitationAdminRoutes, memberRoutes } from './routes/team';
 import { invitationRoutes } from './routes/invitations';
 import { forecastRoutes } from './routes/forecast';
+import { tokenRoutes } from './routes/tokens';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -63,12 +65,14 @@ export function createApp(options: ContextOptions = {}) {
     .route('/audit', auditRoutes)
     .route('/members', memberRoutes)
     .route('/invitations', invitationAdminRoutes)
-    .route('/forecast', forecastRoutes);
+    .route('/forecast', forecastRoutes)
+    .route('/tokens', tokenRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());
   app.use('/api/*', requestContext(options));
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ProblemError(413, 'body_too_large', 'Payload too large', 'The request body is larger than 1 MB.'); } }));
+  app.use('/api/*', bearerAuth());
   app.use('/api/*', sameOrigin());
   app.use('/api/*', sessionReader());
   const routes = app
@@ -106,6 +110,8 @@ export function createApp(options: ContextOptions = {}) {
 function problemResponse(c: Context, error: ProblemError) {
   const body = problemBody(error, c.get('requestId') as string | undefined);
   if (typeof error.extensions.retryAfter === 'number') c.header('Retry-After', String(error.extensions.retryAfter));
+  // RFC 6750: a refused bearer token says so in WWW-Authenticate.
+  if (error.code === 'invalid_token') c.header('WWW-Authenticate', 'Bearer realm="jihui", error="invalid_token"');
   return c.body(JSON.stringify(body), error.status as 400, { 'Content-Type': 'application/problem+json' });
 }
 

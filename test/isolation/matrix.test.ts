@@ -68,6 +68,13 @@ async function followUpOfA(ownerA: ApiClient, f: Fixture) {
   f.idsA.activityId = response.body.id;
 }
 
+/** An API token of tenant A, created by its owner. */
+async function tokenOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/tokens`, { name: 'Alpha Matrix Token', role: 'viewer' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.tokenId = response.body.id;
+}
+
 /** Tenant A's first pipeline and its stage ids in order; and a fresh empty open stage of it (deletable). */
 async function pipelineOfA(ownerA: ApiClient, f: Fixture) {
   const response = await ownerA.get(`/api/t/${f.slugA}/pipelines`);
@@ -160,6 +167,9 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/stats/jobs/:jobId': { setup: statsJobOfA },
   'GET /api/t/:tenant/forecast': {},
   'GET /api/t/:tenant/forecast/backtest': {},
+  'GET /api/t/:tenant/tokens': {},
+  'POST /api/t/:tenant/tokens': { body: () => ({ name: 'Matrix token', role: 'viewer' }) },
+  'DELETE /api/t/:tenant/tokens/:tokenId': { setup: tokenOfA },
 };
 
 function tenantRoutes(): string[] {
@@ -212,7 +222,7 @@ const ADMIN_ONLY = [
   /^(PATCH|DELETE) \/api\/t\/:tenant\/pipelines\/:pipelineId$/,
   /^POST \/api\/t\/:tenant\/pipelines\/:pipelineId\/stages$/,
   /^PUT \/api\/t\/:tenant\/pipelines\/:pipelineId\/stage-order$/,
-  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations)(\/|$)/,
+  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations|tokens)(\/|$)/,
   /^\w+ \/api\/t\/:tenant\/catalog\/[\w-]+/,
   /^POST \/api\/t\/:tenant\/stats\/recompute$/,
 ];

@@ -15,6 +15,7 @@ import {
 } from '../../db/schema';
 import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
+import { apiTokenRepo } from './api-tokens';
 import { activityRepo } from './activities';
 import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
@@ -54,6 +55,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     catalogAdmin: catalogAdminRepo(scope),
     settings: settingsRepo(scope),
     team: teamRepo(scope),
+    apiTokens: apiTokenRepo(scope),
 
     workspace: {
       async get() {
