@@ -30,6 +30,7 @@ import { invitationAdminRoutes, memberRoutes } from './routes/team';
 import { invitationRoutes } from './routes/invitations';
 import { forecastRoutes } from './routes/forecast';
 import { tokenRoutes } from './routes/tokens';
+import { exportRoutes } from './routes/exports';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -66,7 +67,8 @@ export function createApp(options: ContextOptions = {}) {
     .route('/members', memberRoutes)
     .route('/invitations', invitationAdminRoutes)
     .route('/forecast', forecastRoutes)
-    .route('/tokens', tokenRoutes);
+    .route('/tokens', tokenRoutes)
+    .route('/exports', exportRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());

@@ -12,4 +12,5 @@ CREATE TABLE `api_tokens` (
 );
 --> statement-breakpoint
 CREATE INDEX `api_tokens_tenant_idx` ON `api_tokens` (`tenant_id`,`created_at`);--> statement-breakpoint
-ALTER TABLE `audit_log` ADD `actor_token_id` text;
+ALTER TABLE `audit_log` ADD `actor_token_id` text;--> statement-breakpoint
+CREATE INDEX `opportunities_created_idx` ON `opportunities` (`tenant_id`,`created_at`,`id`);

@@ -170,6 +170,11 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/tokens': {},
   'POST /api/t/:tenant/tokens': { body: () => ({ name: 'Matrix token', role: 'viewer' }) },
   'DELETE /api/t/:tenant/tokens/:tokenId': { setup: tokenOfA },
+  'GET /api/t/:tenant/exports/opportunities.csv': {},
+  'GET /api/t/:tenant/exports/accounts.csv': {},
+  'GET /api/t/:tenant/exports/contacts.csv': {},
+  'GET /api/t/:tenant/exports/activities.csv': {},
+  'GET /api/t/:tenant/exports/workspace.zip': {},
 };
 
 function tenantRoutes(): string[] {
@@ -225,6 +230,7 @@ const ADMIN_ONLY = [
   /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations|tokens)(\/|$)/,
   /^\w+ \/api\/t\/:tenant\/catalog\/[\w-]+/,
   /^POST \/api\/t\/:tenant\/stats\/recompute$/,
+  /^GET \/api\/t\/:tenant\/exports\/workspace\.zip$/,
 ];
 const isAdminOnly = (key: string) => ADMIN_ONLY.some((rule) => rule.test(key));
 const READS = new Set(['GET', 'HEAD']);

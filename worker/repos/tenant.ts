@@ -16,6 +16,7 @@ import {
 import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
 import { apiTokenRepo } from './api-tokens';
+import { exportRepo } from './exports';
 import { activityRepo } from './activities';
 import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
@@ -56,6 +57,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     settings: settingsRepo(scope),
     team: teamRepo(scope),
     apiTokens: apiTokenRepo(scope),
+    exports: exportRepo(scope),
 
     workspace: {
       async get() {
