@@ -23,7 +23,7 @@ async function download(client: ApiClient, path: string): Promise<Download> {
 }
 
 /** The bytes as text, BOM kept (the default decoder would drop it). */
-const utf8 = (bytes: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+const utf8 = (bytes: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: true, fatal: true }).decode(bytes);
 
 /** Rows of a CSV file as objects keyed by the header, guards taken off (as an importer would). */
 function parse(text: string): Record<string, string>[] {
@@ -146,7 +146,7 @@ describe('GET /exports/opportunities.csv', () => {
     const records: { id: string; title: string; amount: number | null; expectedCloseDate: string | null; status: string; ownerName: string; createdAt: string; closedAt: string | null; needs: string | null }[] = [];
     let cursor: string | null = null;
     do {
-      const page = await o.client.get(`${base}/opportunities?limit=200&sort=createdAt&direction=asc${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { opportunities: typeof records; nextCursor: string | null } } = await o.client.get(`${base}/opportunities?limit=200&sort=createdAt&direction=asc${cursor ? `&cursor=${cursor}` : ''}`);
       records.push(...page.body.opportunities);
       cursor = page.body.nextCursor;
     } while (cursor);

@@ -20,9 +20,11 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { decodeHex } from '@oslojs/encoding';
-import type { Role } from '../../db/schema';
+import { API_TOKEN_ROLES, type Role } from '../../db/schema';
 import { randomBase32 } from '../services/ids';
 import { hashSecret } from './session';
+
+export { API_TOKEN_ROLES };
 
 export const API_TOKEN_PREFIX = 'jihui_';
 export const API_TOKEN_ID_BYTES = 15;

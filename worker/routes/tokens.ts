@@ -2,8 +2,7 @@
 // only —, list, revoke. Using one: `Authorization: Bearer <token>` (middleware/api-token.ts).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { API_TOKEN_ROLES } from '../../db/schema';
-import { newApiToken, roleWithin } from '../auth/api-token';
+import { API_TOKEN_ROLES, newApiToken, roleWithin } from '../auth/api-token';
 import type { TenantEnv } from '../env';
 import { badRequest, forbidden, notFound } from '../errors';
 import { adminOnly } from '../middleware/admin';
