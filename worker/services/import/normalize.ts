@@ -1,0 +1,248 @@
+// Parsed rows + a column mapping → typed values per row, with every problem named by row, column and value.
+import { parseAmount } from './amounts';
+import type { ParsedCsv } from './csv';
+import { type DateFormat, detectDateFormat, parseDate } from './dates';
+import { DATE_FIELDS, type DateField, FIELD_MAX_LENGTH, type ImportEntity, REQUIRED_FIELD, type TargetField, isTargetField } from './fields';
+import { LOST_WORDS, OPEN_WORDS, WON_WORDS, canonical } from './matching';
+
+export type IssueCode =
+  | 'required'
+  | 'too_long'
+  | 'invalid_date'
+  | 'invalid_amount'
+  | 'negative_amount'
+  | 'amount_too_large'
+  | 'invalid_status'
+  | 'invalid_boolean'
+  | 'invalid_email'
+  | 'closed_before_created'
+  | 'ragged_row'
+  | 'malformed_quotes';
+
+export interface RowIssue {
+  rowNumber: number;
+  /** The file's header; '' for problems of the row as a whole (ragged rows). */
+  column: string;
+  value: string;
+  /** English; `code` is stable for translations. */
+  reason: string;
+  severity: 'error' | 'warning';
+  code: IssueCode;
+}
+
+export interface NormalizedValues {
+  externalId: string; title: string; name: string; account: string; contact: string; owner: string; stage: string;
+  status: 'open' | 'won' | 'lost'; type: string; source: string; product: string; amount: number;
+  expectedCloseDate: string; createdAt: string; closedAt: string; stageEnteredAt: string; lostReason: string;
+  needs: string; notes: string; pipeline: string; industry: string; city: string; phone: string; website: string;
+  email: string; wechat: string; isKey: boolean; jobTitle: string;
+}
+
+export interface NormalizedRow {
+  rowNumber: number;
+  /** Raw (trimmed) strings for reference fields, parsed values for the rest; absent when not mapped or empty. */
+  values: Partial<NormalizedValues>;
+  /** Errors make the row unimportable; warnings keep it (the offending value is left out). */
+  issues: RowIssue[];
+}
+
+// Amounts at most what the API accepts (worker/routes/opportunities.ts: Money ≤ 1e13 minor units).
+export const MAX_AMOUNT = 1e13;
+const ISSUE_VALUE_MAX = 200;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 'x', 't', '✓', '✔', '是', '对', '真', '有', 'key', '关键', '重要']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'n', 'f', '否', '不是', '假', '无']);
+
+type Column = { index: number; header: string };
+
+/**
+ * Applies the mapping and each date column's format (detected when not given) to every row. Never
+ * throws for bad data. Decisions:
+ * - the entity's required field (title; name) missing → an error, the row is not importable;
+ * - every other bad value (date, amount, status, e-mail, yes/no) → a warning: the value is left out
+ *   and the row kept, as a row without that optional field would be;
+ * - text longer than the API accepts is cut to fit, with a warning; an external id is never cut
+ *   (two ids cut alike would merge records): that is an error;
+ * - several columns may map to one field: the first non-empty value (column order) wins; contacts'
+ *   name parts ("First Name", "Last Name") are joined; status columns combine: a text status
+ *   ("won", "赢单", "Closed Lost") wins, else yes/no flags by their header (Salesforce "Won"/"Closed",
+ *   HubSpot "Is Closed Won");
+ * - a won or lost row without a closed date takes its expected close date as the closed date (in
+ *   HubSpot and Salesforce exports "Close Date" is the actual date once a deal is closed);
+ * - an amount column headed in 万元 ("金额（万元）") is read in units of 10,000;
+ * - the file's own row warnings (ragged rows, malformed quotes) are copied into the rows' issues.
+ */
+export function normalizeRows(
+  csv: ParsedCsv,
+  entity: ImportEntity,
+  mapping: Record<string, TargetField | null>,
+  options: { dateFormats?: Record<string, DateFormat> } = {},
+): { rows: NormalizedRow[]; dateFormats: Record<string, DateFormat>; ambiguousDateColumns: string[] } {
+  const columns = new Map<TargetField, Column[]>();
+  csv.headers.forEach((header, index) => {
+    const field = mapping[header];
+    if (!field || !isTargetField(entity, field)) return;
+    const list = columns.get(field);
+    if (list) list.push({ index, header });
+    else columns.set(field, [{ index, header }]);
+  });
+
+  const dateFormats: Record<string, DateFormat> = {};
+  const ambiguousDateColumns: string[] = [];
+  for (const field of DATE_FIELDS) {
+    for (const { index, header } of columns.get(field) ?? []) {
+      const given = options.dateFormats?.[header];
+      if (given) {
+        dateFormats[header] = given;
+        continue;
+      }
+      const detected = detectDateFormat(csv.rows.map((row) => row[index] ?? ''));
+      if (detected.format) dateFormats[header] = detected.format;
+      if (detected.ambiguous) ambiguousDateColumns.push(header);
+    }
+  }
+
+  const fileWarnings = new Map<number, ParsedCsv['warnings']>();
+  for (const warning of csv.warnings) {
+    const list = fileWarnings.get(warning.rowNumber);
+    if (list) list.push(warning);
+    else fileWarnings.set(warning.rowNumber, [warning]);
+  }
+
+  const required = REQUIRED_FIELD[entity];
+  const requiredColumn = columns.get(required)?.[0]?.header ?? required;
+  const plan = [...columns.entries()];
+  const rows: NormalizedRow[] = new Array(csv.rows.length);
+
+  for (let r = 0; r < csv.rows.length; r++) {
+    const cells = csv.rows[r]!;
+    const rowNumber = csv.rowNumbers[r]!;
+    const values: Partial<NormalizedValues> = {};
+    const issues: RowIssue[] = [];
+    const issue = (column: string, value: string, severity: RowIssue['severity'], code: IssueCode, reason: string) =>
+      issues.push({ rowNumber, column, value: value.length > ISSUE_VALUE_MAX ? `${value.slice(0, ISSUE_VALUE_MAX)}…` : value, reason, severity, code });
+
+    for (const [field, fieldColumns] of plan) {
+      if (field === 'status') {
+        const status = combineStatus(fieldColumns, cells);
+        if (status.value) values.status = status.value;
+        else if (status.unreadable) issue(status.unreadable.header, status.unreadable.raw, 'warning', 'invalid_status', `“${status.unreadable.raw}” is not a status; use open, won or lost (进行中, 赢单, 输单).`);
+        continue;
+      }
+      if (field === 'name' && entity === 'contacts' && fieldColumns.length > 1) {
+        const parts = fieldColumns.map((c) => cells[c.index]!.trim()).filter((p) => p !== '');
+        if (parts.length) setText('name', fieldColumns[0]!.header, joinNameParts(parts));
+        continue;
+      }
+      let column: Column | undefined;
+      let raw = '';
+      for (const candidate of fieldColumns) {
+        raw = cells[candidate.index]!.trim();
+        if (raw !== '') {
+          column = candidate;
+          break;
+        }
+      }
+      if (!column) continue;
+
+      if ((DATE_FIELDS as readonly string[]).includes(field)) {
+        const format = dateFormats[column.header];
+        const date = format ? parseDate(raw, format) : null;
+        if (date) values[field as DateField] = date;
+        else issue(column.header, raw, 'warning', 'invalid_date', format ? `“${raw}” in ${column.header} is not a date in the format ${format}; left empty.` : `${column.header} holds no recognizable dates; left empty.`);
+      } else if (field === 'amount') {
+        readAmount(column, raw);
+      } else if (field === 'isKey') {
+        const flag = parseYesNo(raw);
+        if (flag === undefined) issue(column.header, raw, 'warning', 'invalid_boolean', `“${raw}” is not yes or no; left empty.`);
+        else values.isKey = flag;
+      } else if (field === 'email') {
+        if (EMAIL.test(raw) && raw.length <= FIELD_MAX_LENGTH.email!) values.email = raw;
+        else issue(column.header, raw, 'warning', 'invalid_email', `“${raw}” is not an e-mail address; left empty.`);
+      } else {
+        setText(field, column.header, raw);
+      }
+    }
+
+    if (values.status === 'won' || values.status === 'lost') {
+      if (!values.closedAt && values.expectedCloseDate) values.closedAt = values.expectedCloseDate;
+    }
+    if (values.createdAt && values.closedAt && values.closedAt < values.createdAt) {
+      const column = columns.get('closedAt')?.[0]?.header ?? columns.get('expectedCloseDate')?.[0]?.header ?? '';
+      issue(column, values.closedAt, 'warning', 'closed_before_created', `Closed on ${values.closedAt}, before it was created (${values.createdAt}).`);
+    }
+    if (!values[required]) issue(requiredColumn, '', 'error', 'required', `The ${required} is missing; the row cannot be imported without it.`);
+    for (const warning of fileWarnings.get(rowNumber) ?? []) {
+      issues.push({ rowNumber, column: '', value: '', reason: warning.reason, severity: 'warning', code: warning.code });
+    }
+    rows[r] = { rowNumber, values, issues };
+
+    function setText(field: TargetField, header: string, raw: string) {
+      const max = FIELD_MAX_LENGTH[field] ?? 5000;
+      const key = field as keyof NormalizedValues;
+      if (raw.length <= max) {
+        (values as Record<string, unknown>)[key] = raw;
+      } else if (field === 'externalId') {
+        issue(header, raw, 'error', 'too_long', `The external id is longer than ${max} characters.`);
+      } else {
+        (values as Record<string, unknown>)[key] = raw.slice(0, max).trimEnd();
+        issue(header, raw, 'warning', 'too_long', `Longer than ${max} characters; cut to fit.`);
+      }
+    }
+
+    function readAmount(column: Column, raw: string) {
+      let amount = parseAmount(raw);
+      if (amount === undefined) {
+        issue(column.header, raw, 'warning', 'invalid_amount', `“${raw}” is not an amount; left empty.`);
+        return;
+      }
+      if (amount === null) return;
+      if (inTenThousands(column.header) && !/[万亿]/.test(raw)) amount *= 10_000;
+      if (amount < 0) issue(column.header, raw, 'warning', 'negative_amount', `“${raw}” is negative; amounts cannot be; left empty.`);
+      else if (amount > MAX_AMOUNT || !Number.isSafeInteger(amount)) issue(column.header, raw, 'warning', 'amount_too_large', `“${raw}” is too large an amount; left empty.`);
+      else values.amount = amount;
+    }
+  }
+  return { rows, dateFormats, ambiguousDateColumns };
+}
+
+function inTenThousands(header: string): boolean {
+  const key = canonical(header);
+  return key.includes('万元') || key.endsWith('万');
+}
+
+// Latin names joined with a space ("Ada Lovelace"); Chinese ones without (姓 "王" + 名 "小明" → "王小明").
+function joinNameParts(parts: string[]): string {
+  return parts.every((p) => /^[\p{Script=Han}]+$/u.test(p)) ? parts.join('') : parts.join(' ');
+}
+
+function parseYesNo(raw: string): boolean | undefined {
+  const word = raw.normalize('NFKC').trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+function combineStatus(columns: Column[], cells: string[]): { value?: 'open' | 'won' | 'lost'; unreadable?: { header: string; raw: string } } {
+  let text: 'open' | 'won' | 'lost' | undefined;
+  let won: boolean | undefined;
+  let closed: boolean | undefined;
+  let unreadable: { header: string; raw: string } | undefined;
+  for (const { index, header } of columns) {
+    const raw = cells[index]!.trim();
+    if (raw === '') continue;
+    const key = canonical(raw);
+    const word = WON_WORDS.has(key) ? 'won' : LOST_WORDS.has(key) ? 'lost' : OPEN_WORDS.has(key) ? 'open' : undefined;
+    if (word) {
+      text ??= word;
+      continue;
+    }
+    const flag = parseYesNo(raw);
+    const headerKey = canonical(header);
+    if (flag !== undefined && /won|赢|成交/.test(headerKey)) won ??= flag;
+    else if (flag !== undefined && /close|关闭|结束/.test(headerKey)) closed ??= flag;
+    else unreadable ??= { header, raw };
+  }
+  const value = text ?? (won === true ? 'won' : closed === false ? 'open' : closed === true && won === false ? 'lost' : undefined);
+  return value ? { value } : { unreadable };
+}
