@@ -13,10 +13,12 @@ const END_CURRENCY = /\s*(?:rmb|cny|usd|eur|gbp|hkd|jpy|元|人民币|美元|[¥
 const END_UNIT = /\s*(万|亿)$/;
 const EMPTY = new Set(['', '-', '--', '—', '–', 'n/a', 'na', '/']);
 const MAX_DIGITS = 30;
+const ASCII = /^[\x20-\x7e]*$/;
 
 export function parseAmount(value: string): number | null | undefined {
   // NFKC: full-width digits and signs (１２３, ￥) become ASCII; non-breaking spaces become spaces.
-  let text = value.normalize('NFKC').trim().toLowerCase().replace(/\u2212/g, '-');
+  // (Plain ASCII needs none of that, and most cells are plain ASCII.)
+  let text = (ASCII.test(value) ? value : value.normalize('NFKC')).trim().toLowerCase().replace(/\u2212/g, '-');
   if (EMPTY.has(text)) return null;
 
   let negative = false;

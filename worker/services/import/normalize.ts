@@ -111,99 +111,138 @@ export function normalizeRows(
 
   const required = REQUIRED_FIELD[entity];
   const requiredColumn = columns.get(required)?.[0]?.header ?? required;
-  const plan = [...columns.entries()];
+  const closedColumn = columns.get('closedAt')?.[0]?.header ?? columns.get('expectedCloseDate')?.[0]?.header ?? '';
+  const plan = [...columns.entries()].map(([field, fieldColumns]) => ({ field, columns: fieldColumns, read: readerFor(field, entity, fieldColumns, dateFormats) }));
   const rows: NormalizedRow[] = new Array(csv.rows.length);
 
   for (let r = 0; r < csv.rows.length; r++) {
     const cells = csv.rows[r]!;
-    const rowNumber = csv.rowNumbers[r]!;
-    const values: Partial<NormalizedValues> = {};
-    const issues: RowIssue[] = [];
-    const issue = (column: string, value: string, severity: RowIssue['severity'], code: IssueCode, reason: string) =>
-      issues.push({ rowNumber, column, value: value.length > ISSUE_VALUE_MAX ? `${value.slice(0, ISSUE_VALUE_MAX)}…` : value, reason, severity, code });
+    const row: NormalizedRow = { rowNumber: csv.rowNumbers[r]!, values: {}, issues: [] };
+    for (const step of plan) step.read(cells, row);
 
-    for (const [field, fieldColumns] of plan) {
-      if (field === 'status') {
-        const status = combineStatus(fieldColumns, cells);
-        if (status.value) values.status = status.value;
-        else if (status.unreadable) issue(status.unreadable.header, status.unreadable.raw, 'warning', 'invalid_status', `“${status.unreadable.raw}” is not a status; use open, won or lost (进行中, 赢单, 输单).`);
-        continue;
-      }
-      if (field === 'name' && entity === 'contacts' && fieldColumns.length > 1) {
-        const parts = fieldColumns.map((c) => cells[c.index]!.trim()).filter((p) => p !== '');
-        if (parts.length) setText('name', fieldColumns[0]!.header, joinNameParts(parts));
-        continue;
-      }
-      let column: Column | undefined;
-      let raw = '';
-      for (const candidate of fieldColumns) {
-        raw = cells[candidate.index]!.trim();
-        if (raw !== '') {
-          column = candidate;
-          break;
-        }
-      }
-      if (!column) continue;
-
-      if ((DATE_FIELDS as readonly string[]).includes(field)) {
-        const format = dateFormats[column.header];
-        const date = format ? parseDate(raw, format) : null;
-        if (date) values[field as DateField] = date;
-        else issue(column.header, raw, 'warning', 'invalid_date', format ? `“${raw}” in ${column.header} is not a date in the format ${format}; left empty.` : `${column.header} holds no recognizable dates; left empty.`);
-      } else if (field === 'amount') {
-        readAmount(column, raw);
-      } else if (field === 'isKey') {
-        const flag = parseYesNo(raw);
-        if (flag === undefined) issue(column.header, raw, 'warning', 'invalid_boolean', `“${raw}” is not yes or no; left empty.`);
-        else values.isKey = flag;
-      } else if (field === 'email') {
-        if (EMAIL.test(raw) && raw.length <= FIELD_MAX_LENGTH.email!) values.email = raw;
-        else issue(column.header, raw, 'warning', 'invalid_email', `“${raw}” is not an e-mail address; left empty.`);
-      } else {
-        setText(field, column.header, raw);
-      }
-    }
-
-    if (values.status === 'won' || values.status === 'lost') {
-      if (!values.closedAt && values.expectedCloseDate) values.closedAt = values.expectedCloseDate;
+    const values = row.values;
+    if ((values.status === 'won' || values.status === 'lost') && !values.closedAt && values.expectedCloseDate) {
+      values.closedAt = values.expectedCloseDate;
     }
     if (values.createdAt && values.closedAt && values.closedAt < values.createdAt) {
-      const column = columns.get('closedAt')?.[0]?.header ?? columns.get('expectedCloseDate')?.[0]?.header ?? '';
-      issue(column, values.closedAt, 'warning', 'closed_before_created', `Closed on ${values.closedAt}, before it was created (${values.createdAt}).`);
+      addIssue(row, closedColumn, values.closedAt, 'warning', 'closed_before_created', `Closed on ${values.closedAt}, before it was created (${values.createdAt}).`);
     }
-    if (!values[required]) issue(requiredColumn, '', 'error', 'required', `The ${required} is missing; the row cannot be imported without it.`);
-    for (const warning of fileWarnings.get(rowNumber) ?? []) {
-      issues.push({ rowNumber, column: '', value: '', reason: warning.reason, severity: 'warning', code: warning.code });
+    if (!values[required]) addIssue(row, requiredColumn, '', 'error', 'required', `The ${required} is missing; the row cannot be imported without it.`);
+    for (const warning of fileWarnings.get(row.rowNumber) ?? []) {
+      row.issues.push({ rowNumber: row.rowNumber, column: '', value: '', reason: warning.reason, severity: 'warning', code: warning.code });
     }
-    rows[r] = { rowNumber, values, issues };
-
-    function setText(field: TargetField, header: string, raw: string) {
-      const max = FIELD_MAX_LENGTH[field] ?? 5000;
-      const key = field as keyof NormalizedValues;
-      if (raw.length <= max) {
-        (values as Record<string, unknown>)[key] = raw;
-      } else if (field === 'externalId') {
-        issue(header, raw, 'error', 'too_long', `The external id is longer than ${max} characters.`);
-      } else {
-        (values as Record<string, unknown>)[key] = raw.slice(0, max).trimEnd();
-        issue(header, raw, 'warning', 'too_long', `Longer than ${max} characters; cut to fit.`);
-      }
-    }
-
-    function readAmount(column: Column, raw: string) {
-      let amount = parseAmount(raw);
-      if (amount === undefined) {
-        issue(column.header, raw, 'warning', 'invalid_amount', `“${raw}” is not an amount; left empty.`);
-        return;
-      }
-      if (amount === null) return;
-      if (inTenThousands(column.header) && !/[万亿]/.test(raw)) amount *= 10_000;
-      if (amount < 0) issue(column.header, raw, 'warning', 'negative_amount', `“${raw}” is negative; amounts cannot be; left empty.`);
-      else if (amount > MAX_AMOUNT || !Number.isSafeInteger(amount)) issue(column.header, raw, 'warning', 'amount_too_large', `“${raw}” is too large an amount; left empty.`);
-      else values.amount = amount;
-    }
+    rows[r] = row;
   }
   return { rows, dateFormats, ambiguousDateColumns };
+}
+
+type Reader = (cells: string[], row: NormalizedRow) => void;
+
+function addIssue(row: NormalizedRow, column: string, value: string, severity: RowIssue['severity'], code: IssueCode, reason: string) {
+  const shown = value.length > ISSUE_VALUE_MAX ? `${value.slice(0, ISSUE_VALUE_MAX)}…` : value;
+  row.issues.push({ rowNumber: row.rowNumber, column, value: shown, reason, severity, code });
+}
+
+function setValue(row: NormalizedRow, field: keyof NormalizedValues, value: NormalizedValues[keyof NormalizedValues]) {
+  (row.values as Record<string, unknown>)[field] = value;
+}
+
+// Each field's reader is chosen once per file, not per cell. Columns repeat the same few values (stages,
+// statuses, dates), so parsed values are remembered per column.
+function readerFor(field: TargetField, entity: ImportEntity, columns: Column[], dateFormats: Record<string, DateFormat>): Reader {
+  // The first non-empty (trimmed) cell among the field's columns is the value.
+  const single = (read: (raw: string, column: Column, row: NormalizedRow) => void): Reader => (cells, row) => {
+    for (const column of columns) {
+      const raw = cells[column.index]!.trim();
+      if (raw !== '') return read(raw, column, row);
+    }
+  };
+
+  if (field === 'status') {
+    const words = memo((raw: string) => statusWord(raw));
+    return (cells, row) => {
+      const status = combineStatus(columns, cells, words);
+      if (status.value) row.values.status = status.value;
+      else if (status.unreadable) {
+        const { header, raw } = status.unreadable;
+        addIssue(row, header, raw, 'warning', 'invalid_status', `“${raw}” is not a status; use open, won or lost (进行中, 赢单, 输单).`);
+      }
+    };
+  }
+  if (field === 'name' && entity === 'contacts' && columns.length > 1) {
+    return (cells, row) => {
+      const parts: string[] = [];
+      for (const column of columns) {
+        const part = cells[column.index]!.trim();
+        if (part !== '') parts.push(part);
+      }
+      if (parts.length) readText('name', joinNameParts(parts), columns[0]!, row);
+    };
+  }
+  if ((DATE_FIELDS as readonly string[]).includes(field)) {
+    const parsers = new Map(columns.map((c) => [c.header, memo((raw: string) => (dateFormats[c.header] ? parseDate(raw, dateFormats[c.header]!) : null))]));
+    return single((raw, column, row) => {
+      const date = parsers.get(column.header)!(raw);
+      if (date) {
+        setValue(row, field as DateField, date);
+        return;
+      }
+      const format = dateFormats[column.header];
+      const reason = format ? `“${raw}” in ${column.header} is not a date in the format ${format}; left empty.` : `${column.header} holds no recognizable dates; left empty.`;
+      addIssue(row, column.header, raw, 'warning', 'invalid_date', reason);
+    });
+  }
+  if (field === 'amount') {
+    const tenThousands = new Set(columns.filter((c) => inTenThousands(c.header)).map((c) => c.header));
+    return single((raw, column, row) => {
+      let amount = parseAmount(raw);
+      if (amount === undefined) return addIssue(row, column.header, raw, 'warning', 'invalid_amount', `“${raw}” is not an amount; left empty.`);
+      if (amount === null) return;
+      if (tenThousands.has(column.header) && !/[万亿]/.test(raw)) amount *= 10_000;
+      if (amount < 0) addIssue(row, column.header, raw, 'warning', 'negative_amount', `“${raw}” is negative; amounts cannot be; left empty.`);
+      else if (amount > MAX_AMOUNT || !Number.isSafeInteger(amount)) addIssue(row, column.header, raw, 'warning', 'amount_too_large', `“${raw}” is too large an amount; left empty.`);
+      else row.values.amount = amount;
+    });
+  }
+  if (field === 'isKey') {
+    return single((raw, column, row) => {
+      const flag = parseYesNo(raw);
+      if (flag === undefined) addIssue(row, column.header, raw, 'warning', 'invalid_boolean', `“${raw}” is not yes or no; left empty.`);
+      else row.values.isKey = flag;
+    });
+  }
+  if (field === 'email') {
+    return single((raw, column, row) => {
+      if (EMAIL.test(raw) && raw.length <= FIELD_MAX_LENGTH.email!) row.values.email = raw;
+      else addIssue(row, column.header, raw, 'warning', 'invalid_email', `“${raw}” is not an e-mail address; left empty.`);
+    });
+  }
+  return single((raw, column, row) => readText(field, raw, column, row));
+}
+
+function readText(field: TargetField, raw: string, column: Column, row: NormalizedRow) {
+  const max = FIELD_MAX_LENGTH[field] ?? 5000;
+  if (raw.length <= max) {
+    setValue(row, field as keyof NormalizedValues, raw);
+  } else if (field === 'externalId') {
+    addIssue(row, column.header, raw, 'error', 'too_long', `The external id is longer than ${max} characters.`);
+  } else {
+    setValue(row, field as keyof NormalizedValues, raw.slice(0, max).trimEnd());
+    addIssue(row, column.header, raw, 'warning', 'too_long', `Longer than ${max} characters; cut to fit.`);
+  }
+}
+
+// Remembers up to MEMO_SIZE distinct inputs; beyond that (a column of unique values) it just computes.
+const MEMO_SIZE = 10_000;
+function memo<T>(compute: (raw: string) => T): (raw: string) => T {
+  const cache = new Map<string, T>();
+  return (raw) => {
+    const hit = cache.get(raw);
+    if (hit !== undefined || cache.has(raw)) return hit as T;
+    const value = compute(raw);
+    if (cache.size < MEMO_SIZE) cache.set(raw, value);
+    return value;
+  };
 }
 
 function inTenThousands(header: string): boolean {
@@ -223,7 +262,21 @@ function parseYesNo(raw: string): boolean | undefined {
   return undefined;
 }
 
-function combineStatus(columns: Column[], cells: string[]): { value?: 'open' | 'won' | 'lost'; unreadable?: { header: string; raw: string } } {
+type StatusWord = 'open' | 'won' | 'lost' | boolean | undefined;
+
+function statusWord(raw: string): StatusWord {
+  const key = canonical(raw);
+  if (WON_WORDS.has(key)) return 'won';
+  if (LOST_WORDS.has(key)) return 'lost';
+  if (OPEN_WORDS.has(key)) return 'open';
+  return parseYesNo(raw);
+}
+
+function combineStatus(
+  columns: Column[],
+  cells: string[],
+  words: (raw: string) => StatusWord,
+): { value?: 'open' | 'won' | 'lost'; unreadable?: { header: string; raw: string } } {
   let text: 'open' | 'won' | 'lost' | undefined;
   let won: boolean | undefined;
   let closed: boolean | undefined;
@@ -231,18 +284,17 @@ function combineStatus(columns: Column[], cells: string[]): { value?: 'open' | '
   for (const { index, header } of columns) {
     const raw = cells[index]!.trim();
     if (raw === '') continue;
-    const key = canonical(raw);
-    const word = WON_WORDS.has(key) ? 'won' : LOST_WORDS.has(key) ? 'lost' : OPEN_WORDS.has(key) ? 'open' : undefined;
-    if (word) {
-      text ??= word;
-      continue;
-    }
-    const flag = parseYesNo(raw);
-    const headerKey = canonical(header);
-    if (flag !== undefined && /won|赢|成交/.test(headerKey)) won ??= flag;
-    else if (flag !== undefined && /close|关闭|结束/.test(headerKey)) closed ??= flag;
+    const word = words(raw);
+    if (typeof word === 'string') text ??= word;
+    else if (word !== undefined && WON_HEADER.test(header)) won ??= word;
+    else if (word !== undefined && CLOSED_HEADER.test(header)) closed ??= word;
     else unreadable ??= { header, raw };
   }
   const value = text ?? (won === true ? 'won' : closed === false ? 'open' : closed === true && won === false ? 'lost' : undefined);
   return value ? { value } : { unreadable };
 }
+
+// Yes/no status columns say what they flag in their header: "Won", "IsWon", "Is Closed Won", "是否赢单";
+// "Closed", "IsClosed", "Is Deal Closed?", "是否关闭".
+const WON_HEADER = /won|赢|成交/i;
+const CLOSED_HEADER = /close|关闭|结束/i;
