@@ -134,6 +134,12 @@ describe('normalizeRows', () => {
     expect(rows[1]!.issues).toEqual([]);
   });
 
+  it('does not throw on a hand-built table whose rows are shorter than the header', () => {
+    const csv = { encoding: 'utf-8' as const, bom: false, delimiter: ',' as const, headers: ['Title', 'Amount', 'Status'], rows: [['A']], rowNumbers: [2], warnings: [] };
+    const { rows } = normalizeRows(csv, 'opportunities', { Title: 'title', Amount: 'amount', Status: 'status' });
+    expect(rows).toEqual([{ rowNumber: 2, values: { title: 'A' }, issues: [] }]);
+  });
+
   it('ignores a mapping to a field the entity does not have', () => {
     const { rows } = normalize('Name,Stage\nAcme,Won\n', 'accounts', { Name: 'name', Stage: 'stage' });
     expect(rows[0]!.values).toEqual({ name: 'Acme' });

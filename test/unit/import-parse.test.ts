@@ -104,6 +104,13 @@ describe('encodings', () => {
     expect(csv.rows).toEqual([['Müller GmbH', 'Köln', '1.234,56 €']]);
   });
 
+  it('reads a UTF-8 file with a stray byte as UTF-8, not as a code page', () => {
+    const bytes = new Uint8Array([...utf8('商机名称,客户\n华为项目,华为\n中文,Caf'), 0xe9, ...utf8('\n')]);
+    const csv = parseCsv(bytes);
+    expect(csv.encoding).toBe('utf-8');
+    expect(csv.rows).toEqual([['华为项目', '华为'], ['中文', 'Caf\ufffd']]);
+  });
+
   it('decodes with the encoding the caller chooses', () => {
     const csv = parseCsv(gbk('客户,金额\n华为,1\n'), { encoding: 'gb18030' });
     expect(csv.rows).toEqual([['华为', '1']]);
@@ -161,6 +168,12 @@ describe('delimiters and quoting', () => {
     const crlf = parseCsv(utf8('Title,Amount\r\nA,1\r\nB,2\r\n'));
     expect(crlf.rows).toEqual(lf.rows);
     expect(crlf.rowNumbers).toEqual([2, 3]);
+  });
+
+  it('reads old Mac files whose lines end in CR alone', () => {
+    const csv = parseCsv(utf8('Title,Notes\rA,"x\ry"\rB,z\r'));
+    expect(csv.rows).toEqual([['A', 'x\ry'], ['B', 'z']]);
+    expect(csv.rowNumbers).toEqual([2, 4]);
   });
 
   it('drops a stray carriage return at the end of a row in an LF file', () => {

@@ -213,6 +213,9 @@ function decode(bytes: Uint8Array, forced: CsvEncoding | undefined): { encoding:
   try {
     return { encoding: 'utf-8', bom: false, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
   } catch {
+    // A UTF-8 file with a few stray bytes (a cell pasted from a legacy program) is still UTF-8: read it
+    // so, the stray bytes becoming �, rather than garbling every other character as a code page would.
+    if (mostlyUtf8(bytes)) return { encoding: 'utf-8', bom: false, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) };
     // Not UTF-8: a legacy code page. Chinese Excel saves GBK (read as GB18030, its superset); European
     // Excel saves Windows-1252. Chinese text puts its non-ASCII bytes in runs of whole pairs; Western
     // text mostly has single accented letters between ASCII ones, so odd-length runs give it away.
@@ -254,6 +257,31 @@ function sniffUtf16(bytes: Uint8Array): CsvEncoding | null {
   if (oddZeros > pairs * 0.3 && evenZeros < pairs * 0.05) return 'utf-16le';
   if (evenZeros > pairs * 0.3 && oddZeros < pairs * 0.05) return 'utf-16be';
   return null;
+}
+
+// Valid UTF-8 multi-byte sequences outnumber invalid bytes ten to one. GBK or Windows-1252 text forms a
+// valid sequence only by chance, far less often than it breaks one.
+function mostlyUtf8(bytes: Uint8Array): boolean {
+  let valid = 0;
+  let invalid = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    let ok = length > 0 && i + length <= bytes.length;
+    for (let k = 1; ok && k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) ok = false;
+    if (ok) {
+      valid++;
+      i += length;
+    } else {
+      invalid++;
+      i++;
+    }
+  }
+  return valid > 0 && valid >= 10 * invalid;
 }
 
 function looksLikeSingleByteText(bytes: Uint8Array): boolean {

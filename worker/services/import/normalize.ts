@@ -70,7 +70,9 @@ type Column = { index: number; header: string };
  * - a won or lost row without a closed date takes its expected close date as the closed date (in
  *   HubSpot and Salesforce exports "Close Date" is the actual date once a deal is closed);
  * - an amount column headed in 万元 ("金额（万元）") is read in units of 10,000;
- * - the file's own row warnings (ragged rows, malformed quotes) are copied into the rows' issues.
+ * - the file's own row warnings (ragged rows, malformed quotes) are copied into the rows' issues;
+ * - status comes only from status columns; a row's stage implying won or lost is for the caller to
+ *   decide (matchValues gives stages with their kind).
  */
 export function normalizeRows(
   csv: ParsedCsv,
@@ -153,7 +155,7 @@ function readerFor(field: TargetField, entity: ImportEntity, columns: Column[], 
   // The first non-empty (trimmed) cell among the field's columns is the value.
   const single = (read: (raw: string, column: Column, row: NormalizedRow) => void): Reader => (cells, row) => {
     for (const column of columns) {
-      const raw = cells[column.index]!.trim();
+      const raw = (cells[column.index] ?? '').trim();
       if (raw !== '') return read(raw, column, row);
     }
   };
@@ -173,7 +175,7 @@ function readerFor(field: TargetField, entity: ImportEntity, columns: Column[], 
     return (cells, row) => {
       const parts: string[] = [];
       for (const column of columns) {
-        const part = cells[column.index]!.trim();
+        const part = (cells[column.index] ?? '').trim();
         if (part !== '') parts.push(part);
       }
       if (parts.length) readText('name', joinNameParts(parts), columns[0]!, row);
@@ -282,7 +284,7 @@ function combineStatus(
   let closed: boolean | undefined;
   let unreadable: { header: string; raw: string } | undefined;
   for (const { index, header } of columns) {
-    const raw = cells[index]!.trim();
+    const raw = (cells[index] ?? '').trim();
     if (raw === '') continue;
     const word = words(raw);
     if (typeof word === 'string') text ??= word;
