@@ -216,7 +216,7 @@ function decode(bytes: Uint8Array, forced: CsvEncoding | undefined): { encoding:
   } catch {
     // A UTF-8 file with a few stray bytes (a cell pasted from a legacy program) is still UTF-8: read it
     // so, the stray bytes becoming �, rather than garbling every other character as a code page would.
-    if (mostlyUtf8(bytes)) return { encoding: 'utf-8', bom: false, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) };
+    if (mostlyUtf8(bytes)) return { encoding: 'utf-8', bom: false, text: new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes) };
     // Not UTF-8: a legacy code page. Chinese Excel saves GBK (read as GB18030, its superset); European
     // Excel saves Windows-1252. Chinese text puts its non-ASCII bytes in runs of whole pairs; Western
     // text mostly has single accented letters between ASCII ones, so odd-length runs give it away.
