@@ -133,12 +133,12 @@ describe('GET /forecast', () => {
 
   it('carries the workspace’s sales targets for the fan chart once an admin sets them', async () => {
     const { client, tenant } = await signUp({ locale: 'en' });
-    const set = await client.patch(`/api/t/${tenant.slug}/settings`, { salesTargetMonthly: 5_000_000, salesTargetQuarterly: 14_000_000 });
+    const set = await client.request('PATCH', `/api/t/${tenant.slug}/settings`, { salesTargetMonthly: 5_000_000, salesTargetQuarterly: 14_000_000 });
     expect(set.status).toBe(200);
     const response = await client.get(`/api/t/${tenant.slug}/forecast`);
     expect(response.status).toBe(200);
     expect(response.body.target).toEqual({ month: 5_000_000, quarter: 14_000_000 });
-    await client.patch(`/api/t/${tenant.slug}/settings`, { salesTargetMonthly: null });
+    await client.request('PATCH', `/api/t/${tenant.slug}/settings`, { salesTargetMonthly: null });
     expect((await client.get(`/api/t/${tenant.slug}/forecast`)).body.target).toEqual({ month: null, quarter: 14_000_000 });
   });
 
