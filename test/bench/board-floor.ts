@@ -18,7 +18,7 @@ export function openFloor(file: string) {
       statement.run(...(params as never[]));
       return { rows: [] };
     }
-    const rows = statement.all(...(params as never[])) as unknown[][];
+    const rows = statement.all(...(params as never[])) as unknown as unknown[][];
     return { rows: method === 'get' ? (rows[0] ?? undefined) : rows };
   };
   const db = drizzle(
