@@ -57,7 +57,7 @@ export default defineConfig({
 			// SAMPLE_STATS_DAYS 0: the many sample signups of the suite do not each start a 90-day
 			// recompute in the background (on 2 cores that slows every other test); the reports test
 			// asks for its own recompute, and test/api/stats.test.ts covers the one after signup.
-			`npx wrangler dev --port ${PORT} --ip 127.0.0.1 --persist-to ${E2E_STATE} --var SAMPLE_STATS_DAYS:0 --show-interactive-dev-session=false`,
+			`npx wrangler dev --port ${PORT} --ip 127.0.0.1 --persist-to ${E2E_STATE} --var SAMPLE_STATS_DAYS:0 --var PASSWORD_KDF:weak-for-tests-only --show-interactive-dev-session=false`,
 		].join(' && '),
 		url: `${BASE_URL}/api/health`,
 		env: WRANGLER_ENV,

@@ -10,6 +10,9 @@ process.env.WRANGLER_SEND_METRICS ??= 'false';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('db/migrations');
+  const config = unstable_readConfig({ config: './wrangler.toml' });
+  // The weak password parameters below are for the test servers only: never in wrangler.toml.
+  if ('PASSWORD_KDF' in (config.vars ?? {})) throw new Error('wrangler.toml must not set PASSWORD_KDF (test servers only)');
   return {
     plugins: [
       cloudflareTest({
@@ -17,10 +20,11 @@ export default defineConfig(async () => {
         miniflare: {
           // SAMPLE_STATS_DAYS 0: sample signups in the tests do not start a background recompute
           // (dozens of them would keep the local queue busy); test/api/stats.test.ts turns it on.
-          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0', SAMPLE_STATS_DAYS: '0' },
+          // PASSWORD_KDF: cheap Argon2id parameters (worker/auth/password.ts) — sign-ups were most of the suite's time.
+          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0', SAMPLE_STATS_DAYS: '0', PASSWORD_KDF: 'weak-for-tests-only' },
           // wrangler.toml's consumers (retries, dead letter queue), without the wait for a batch to fill.
           queueConsumers: Object.fromEntries(
-            (unstable_readConfig({ config: './wrangler.toml' }).queues.consumers ?? []).map((c: { queue: string; max_batch_size?: number; max_retries?: number; dead_letter_queue?: string }) => [
+            (config.queues.consumers ?? []).map((c: { queue: string; max_batch_size?: number; max_retries?: number; dead_letter_queue?: string }) => [
               c.queue,
               { maxBatchSize: c.max_batch_size, maxBatchTimeout: 0, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue },
             ]),

@@ -131,6 +131,17 @@ describe('GET /forecast', () => {
     expect(bad.body.errors[0].path).toBe('query.date');
   });
 
+  it('carries the workspace’s sales targets for the fan chart once an admin sets them', async () => {
+    const { client, tenant } = await signUp({ locale: 'en' });
+    const set = await client.request('PATCH', `/api/t/${tenant.slug}/settings`, { salesTargetMonthly: 5_000_000, salesTargetQuarterly: 14_000_000 });
+    expect(set.status).toBe(200);
+    const response = await client.get(`/api/t/${tenant.slug}/forecast`);
+    expect(response.status).toBe(200);
+    expect(response.body.target).toEqual({ month: 5_000_000, quarter: 14_000_000 });
+    await client.request('PATCH', `/api/t/${tenant.slug}/settings`, { salesTargetMonthly: null });
+    expect((await client.get(`/api/t/${tenant.slug}/forecast`)).body.target).toEqual({ month: null, quarter: 14_000_000 });
+  });
+
   it('reads a date’s forecast, its trend and calibrated stage probabilities, and scores closed periods', async () => {
     const h = await history();
     await run(h.t, ['2026-04-30', '2026-05-20', '2026-05-31']);

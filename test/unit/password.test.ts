@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CONCURRENT_HASHES, PASSWORD_KDF, hashPassword, takePeakConcurrentHashes, verifyPassword } from '../../worker/auth/password';
+import { MAX_CONCURRENT_HASHES, PASSWORD_KDF, TEST_PASSWORD_KDF, TEST_PASSWORD_KDF_FLAG, hashPassword, passwordKdf, takePeakConcurrentHashes, verifyPassword } from '../../worker/auth/password';
 
 describe('password hashing', () => {
   it('uses an OWASP-listed Argon2id configuration (m ≥ 19 MiB, t ≥ 2, p = 1)', () => {
@@ -8,6 +8,18 @@ describe('password hashing', () => {
     expect(PASSWORD_KDF.iterations).toBeGreaterThanOrEqual(2);
     expect(PASSWORD_KDF.parallelism).toBe(1);
     expect(PASSWORD_KDF.saltBytes).toBeGreaterThanOrEqual(16);
+  });
+
+  it('uses the production parameters unless a test server sets the exact test flag', async () => {
+    expect(passwordKdf({})).toBe(PASSWORD_KDF);
+    expect(passwordKdf({ PASSWORD_KDF: 'anything else' })).toBe(PASSWORD_KDF);
+    expect(passwordKdf({ PASSWORD_KDF: TEST_PASSWORD_KDF_FLAG })).toBe(TEST_PASSWORD_KDF);
+    expect(await hashPassword('correct horse battery staple')).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    // Test-server hashes verify with their own parameters, read from the stored string.
+    const weak = await hashPassword('correct horse battery staple', TEST_PASSWORD_KDF);
+    expect(weak).toMatch(/^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+    expect(await verifyPassword('correct horse battery staple', weak)).toBe(true);
+    expect(await verifyPassword('wrong horse battery staple', weak)).toBe(false);
   });
 
   it('verifies the right password and rejects a wrong one', async () => {

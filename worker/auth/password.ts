@@ -7,7 +7,7 @@ import { argon2id } from '@noble/hashes/argon2.js';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { decodeBase64IgnorePadding, encodeBase64NoPadding } from '@oslojs/encoding';
 
-export const PASSWORD_KDF = Object.freeze({
+export const PASSWORD_KDF: PasswordKdf = Object.freeze({
   algorithm: 'argon2id' as const,
   memoryKiB: 19_456,
   iterations: 2,
@@ -15,6 +15,27 @@ export const PASSWORD_KDF = Object.freeze({
   saltBytes: 16,
   hashBytes: 32,
 });
+
+export interface PasswordKdf {
+  readonly algorithm: 'argon2id';
+  readonly memoryKiB: number;
+  readonly iterations: number;
+  readonly parallelism: number;
+  readonly saltBytes: number;
+  readonly hashBytes: number;
+}
+
+/**
+ * The test suites' parameters (m=64 KiB, t=1): the vitest and Playwright servers set the variable
+ * PASSWORD_KDF to TEST_PASSWORD_KDF_FLAG, because hundreds of sign-ups at ~200 ms of CPU each were
+ * most of the suite's time. wrangler.toml never sets it (vitest.config.ts refuses to start if it
+ * does) and test/unit/password.test.ts pins the production parameters. Verification always reads
+ * the parameters from the stored hash, so either kind verifies anywhere.
+ */
+export const TEST_PASSWORD_KDF: PasswordKdf = Object.freeze({ ...PASSWORD_KDF, memoryKiB: 64, iterations: 1 });
+export const TEST_PASSWORD_KDF_FLAG = 'weak-for-tests-only';
+export const passwordKdf = (env: object): PasswordKdf =>
+  ('PASSWORD_KDF' in env && env.PASSWORD_KDF === TEST_PASSWORD_KDF_FLAG ? TEST_PASSWORD_KDF : PASSWORD_KDF);
 
 // Hashes with parameters above these are refused rather than computed: they would exceed a
 // Worker's memory or CPU caps (and a stored hash is data an attacker might one day control).
@@ -26,12 +47,12 @@ export const PASSWORD_MAX_LENGTH = 256;
 
 const encoder = new TextEncoder();
 
-export async function hashPassword(password: string): Promise<string> {
-  const salt = new Uint8Array(PASSWORD_KDF.saltBytes);
+export async function hashPassword(password: string, kdf: PasswordKdf = PASSWORD_KDF): Promise<string> {
+  const salt = new Uint8Array(kdf.saltBytes);
   crypto.getRandomValues(salt);
-  const hash = await derive(password, salt, PASSWORD_KDF.memoryKiB, PASSWORD_KDF.iterations, PASSWORD_KDF.parallelism);
+  const hash = await derive(password, salt, kdf.memoryKiB, kdf.iterations, kdf.parallelism, kdf.hashBytes);
   // PHC string format, so parameters can be raised later without breaking old hashes.
-  return `$argon2id$v=19$m=${PASSWORD_KDF.memoryKiB},t=${PASSWORD_KDF.iterations},p=${PASSWORD_KDF.parallelism}$${encodeBase64NoPadding(salt)}$${encodeBase64NoPadding(hash)}`;
+  return `$argon2id$v=19$m=${kdf.memoryKiB},t=${kdf.iterations},p=${kdf.parallelism}$${encodeBase64NoPadding(salt)}$${encodeBase64NoPadding(hash)}`;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -42,8 +63,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Burns the same work as a real verification, so unknown emails take as long as wrong passwords. */
-export async function verifyDummyPassword(password: string): Promise<false> {
-  await derive(password, new Uint8Array(PASSWORD_KDF.saltBytes), PASSWORD_KDF.memoryKiB, PASSWORD_KDF.iterations, PASSWORD_KDF.parallelism);
+export async function verifyDummyPassword(password: string, kdf: PasswordKdf = PASSWORD_KDF): Promise<false> {
+  await derive(password, new Uint8Array(kdf.saltBytes), kdf.memoryKiB, kdf.iterations, kdf.parallelism, kdf.hashBytes);
   return false;
 }
 

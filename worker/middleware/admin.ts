@@ -14,3 +14,16 @@ export function adminOnly(): MiddlewareHandler<TenantEnv> {
     await next();
   };
 }
+
+/**
+ * Team reports (statistics, forecasts) show everyone's deals. In a workspace whose members see only
+ * their own opportunities, members and viewers get 403 `reports_restricted`; owners and admins read on.
+ */
+export function reportsAccess(): MiddlewareHandler<TenantEnv> {
+  return async function reportsAccess(c, next) {
+    if (c.get('tenant').membersSeeOwnOnly && !isAdmin(c.get('role'))) {
+      throw forbidden('reports_restricted', 'In this workspace members see only their own opportunities, so team reports and forecasts are for owners and admins.');
+    }
+    await next();
+  };
+}

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { LOCALES, TEMPLATES, findTemplate } from '../../db/seed/templates';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, verifyDummyPassword, verifyPassword } from '../auth/password';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordKdf, verifyDummyPassword, verifyPassword } from '../auth/password';
 import { isCommonPassword } from '../auth/common-passwords';
 import { LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP, LOGIN_WINDOW_MS, SIGNUP_LIMIT_PER_IP, SIGNUP_WINDOW_MS } from '../auth/limits';
 import { newSession } from '../auth/session';
@@ -80,7 +80,7 @@ export const authRoutes = newRouter<AppEnv>()
       const locale = body.locale ?? (c.req.header('accept-language')?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
       const input = {
         email: body.email,
-        passwordHash: await hashPassword(body.password),
+        passwordHash: await hashPassword(body.password, passwordKdf(c.env)),
         name: body.name,
         workspaceName: body.workspaceName,
         template,
@@ -147,7 +147,7 @@ export const authRoutes = newRouter<AppEnv>()
       // Unknown emails cost a full hash too, so response time does not reveal which exist.
       const valid = credentials?.passwordHash
         ? await verifyPassword(password, credentials.passwordHash)
-        : await verifyDummyPassword(password);
+        : await verifyDummyPassword(password, passwordKdf(c.env));
       if (!valid || !credentials) throw unauthorized('invalid_credentials', 'The email or password is incorrect.');
       await Promise.all([identity.clearAttempts(accountKey), identity.uncountAttempt(ipKey)]);
       // A fresh session on every login (never reuse one a browser brought along).

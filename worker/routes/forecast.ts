@@ -4,9 +4,9 @@
 // workspace whose members see only their own opportunities: team totals would show everyone's
 // deals, so members and viewers there get 403 `reports_restricted` (owners and admins read on).
 import { createRoute, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import type { TenantEnv } from '../env';
-import { badRequest, forbidden } from '../errors';
+import { badRequest } from '../errors';
+import { reportsAccess } from '../middleware/admin';
 import { AUTHENTICATED_ERRORS, TenantParams, jsonResponse, newRouter } from '../openapi';
 import { samplesFor, forecastSeed } from '../repos/forecasts';
 import { addDays, isCalendarDate, localDate } from '../services/dates';
@@ -15,27 +15,6 @@ import { addMonths, asOfView, backtest, isOpen, monthStart, quarterStart } from 
 export const MAX_BACKTEST_PERIODS = 36;
 /** Backtest draws per period: every period reruns the whole engine, inside one request. */
 const BACKTEST_MAX_SAMPLES = 300;
-
-/** 403 for members and viewers of a workspace whose members see only their own opportunities. */
-export function reportsAccess(): MiddlewareHandler<TenantEnv> {
-  return async function reportsAccess(c, next) {
-    const role = c.get('role');
-    if (c.get('tenant').membersSeeOwnOnly && (role === 'member' || role === 'viewer')) {
-      throw forbidden('reports_restricted', 'In this workspace members see only their own opportunities, so team reports and forecasts are for owners and admins.');
-    }
-    await next();
-  };
-}
-
-/**
- * The workspace's monthly and quarterly sales targets, drawn on the forecast chart.
- * NOTE for the lead: the targets setting (tenants.sales_target_monthly / _quarterly, edited in the
- * workspace settings) is being added by the stats/API helper, with a repo read `targets()`.
- * Wire it here when merging: `return c.get('repos').settings.targets()` (or wherever it lands).
- */
-async function forecastTargets(_c: { get: (key: 'repos') => unknown }): Promise<{ month: number | null; quarter: number | null }> {
-  return { month: null, quarter: null };
-}
 
 const dateParam = (description: string) =>
   z.string().refine(isCalendarDate, { message: 'Use a calendar date YYYY-MM-DD.' }).optional().openapi({ description, example: '2026-11-27' });
@@ -118,7 +97,7 @@ export const forecastRoutes = newRouter<TenantEnv>()
     async (c) => {
       const { date } = c.req.valid('query');
       const repo = c.get('repos').forecasts;
-      const [view, accuracy, target] = await Promise.all([repo.stored(date), repo.accuracyHistory(), forecastTargets(c)]);
+      const [view, accuracy, target] = await Promise.all([repo.stored(date), repo.accuracyHistory(), c.get('repos').settings.targets()]);
       return c.json({ ...view, target, accuracy }, 200);
     },
   )

@@ -3,7 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isCommonPassword } from '../auth/common-passwords';
 import { ACCEPT_LIMIT_PER_IP, SIGNUP_WINDOW_MS } from '../auth/limits';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword } from '../auth/password';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordKdf } from '../auth/password';
 import { newSession } from '../auth/session';
 import type { AppEnv } from '../env';
 import { ProblemError, badRequest, conflict, forbidden, tooManyRequests } from '../errors';
@@ -115,7 +115,7 @@ export const invitationRoutes = newRouter<AppEnv>()
       const userId = newId();
       const { session, token: sessionToken } = newSession(userId, now);
       const locale = body.locale ?? (c.req.header('accept-language')?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
-      const newUser = { name: body.name!, passwordHash: await hashPassword(body.password!), locale };
+      const newUser = { name: body.name!, passwordHash: await hashPassword(body.password!, passwordKdf(c.env)), locale };
       let accepted: boolean;
       try {
         accepted = await repo.accept(invitation, { userId, newUser, session }, now);

@@ -8,9 +8,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { TenantEnv } from '../env';
-import { badRequest, forbidden, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { RECOMPUTE_MAX_DAYS, planRecompute, startRecompute } from '../jobs/recompute';
-import { isAdmin, adminOnly } from '../middleware/admin';
+import { adminOnly, reportsAccess } from '../middleware/admin';
 import { AUTHENTICATED_ERRORS, TenantParams, jsonBody, jsonResponse, newRouter } from '../openapi';
 import { daysInRange, type StatsRow, type StatsRowMetrics } from '../repos/stats-read';
 import { addDays, isCalendarDate, localDate } from '../services/dates';
@@ -83,13 +83,6 @@ const RecomputeBody = z
   })
   .openapi('StatsRecompute');
 
-/** 403 for members and viewers of a workspace that shows them only their own opportunities. */
-function assertReportsVisible(c: Context<TenantEnv>) {
-  if (c.get('tenant').membersSeeOwnOnly && !isAdmin(c.get('role'))) {
-    throw forbidden('reports_restricted', 'This workspace shows members only their own opportunities, so team reports are for owners and admins.');
-  }
-}
-
 const yesterdayOf = (c: Context<TenantEnv>) => addDays(localDate(c.get('now')(), c.get('tenant').timezone), -1);
 
 /** Stored rows (by dimension) → the contract's arrays. Key '' (none) becomes null for ids. */
@@ -140,12 +133,12 @@ export const statsRoutes = newRouter<TenantEnv>()
       method: 'get',
       path: '/',
       tags: ['stats'],
+      middleware: [reportsAccess()] as const,
       summary: 'A statistics snapshot: the latest one, or the one of `date` (tenant-local)',
       request: { params: TenantParams, query: z.object({ date: CalendarDate.optional(), pipelineId: PipelineId.optional() }) },
       responses: { 200: jsonResponse(StatsSchema, 'The snapshot; asOfDate null and empty arrays when there is none'), ...AUTHENTICATED_ERRORS },
     }),
     async (c) => {
-      assertReportsVisible(c);
       const { date, pipelineId } = c.req.valid('query');
       const reports = c.get('repos').reports;
       if (pipelineId !== undefined && !(await reports.pipelineExists(pipelineId))) throw notFound('No such pipeline in this workspace.');
@@ -161,6 +154,7 @@ export const statsRoutes = newRouter<TenantEnv>()
       method: 'get',
       path: '/series',
       tags: ['stats'],
+      middleware: [reportsAccess()] as const,
       summary: `One metric of the total row per snapshot date (at most ${SERIES_MAX_DAYS} days)`,
       request: {
         params: TenantParams,
@@ -174,7 +168,6 @@ export const statsRoutes = newRouter<TenantEnv>()
       responses: { 200: jsonResponse(SeriesSchema, 'Points for the dates that have a snapshot'), ...AUTHENTICATED_ERRORS },
     }),
     async (c) => {
-      assertReportsVisible(c);
       const { metric, from: fromQuery, to: toQuery, pipelineId } = c.req.valid('query');
       const reports = c.get('repos').reports;
       if (pipelineId !== undefined && !(await reports.pipelineExists(pipelineId))) throw notFound('No such pipeline in this workspace.');
