@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_COLUMNS, EXPORT_PAGE_SIZE } from '../../worker/repos/exports';
 import { csvField, unguardCsvField } from '../../worker/services/export-files';
+import { isTargetField, normalizeRows, parseCsv, suggestMapping } from '../../worker/services/import';
 import { ORIGIN, addMember, signUp, type ApiClient } from '../helpers/api';
 
 interface Download {
@@ -23,7 +24,7 @@ async function download(client: ApiClient, path: string): Promise<Download> {
 }
 
 /** The bytes as text, BOM kept (the default decoder would drop it). */
-const utf8 = (bytes: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: true, fatal: true }).decode(bytes);
+const utf8 = (bytes: Uint8Array) => new TextDecoder('utf-8', { ignoreBOM: true, fatal: false }).decode(bytes);
 
 /** Rows of a CSV file as objects keyed by the header, guards taken off (as an importer would). */
 function parse(text: string): Record<string, string>[] {
@@ -71,12 +72,14 @@ describe('GET /exports/opportunities.csv', () => {
 
   it('guards cells that a spreadsheet would run as formulas', async () => {
     const o = await signUp();
-    await create(o.client, o.tenant.slug, { title: '=HYPERLINK("http://evil.example","click")', accountName: '+86 138 0000 0000' });
+    await create(o.client, o.tenant.slug, { title: '=HYPERLINK("http://evil.example","click")', accountName: '-2+3+cmd|\' /C calc\'!A0' });
     const file = await download(o.client, `/api/t/${o.tenant.slug}/exports/opportunities.csv`);
     expect(file.text).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
-    expect(file.text).toContain(`'+86 138 0000 0000`);
-    expect(parse(file.text)[0]).toMatchObject({ title: '=HYPERLINK("http://evil.example","click")', account: '+86 138 0000 0000' });
-    expect(csvField('-5% off')).toBe("'-5% off");
+    expect(file.text).toContain(`,'-2+3+cmd|' /C calc'!A0,`);
+    expect(parse(file.text)[0]).toMatchObject({ title: '=HYPERLINK("http://evil.example","click")', account: "-2+3+cmd|' /C calc'!A0" });
+    for (const [value, written] of [['@SUM(1+1)', "'@SUM(1+1)"], ['+A1', "'+A1"], ['-5% off', "'-5% off"], ['\tx', "'\tx"]] as const) expect(csvField(value)).toBe(written);
+    // Phone numbers and signed numbers name no function or cell: written as they are.
+    for (const value of ['+86 138 0000 0000', '+1 (206) 555-0139', '-12.5']) expect(csvField(value)).toBe(value);
     expect(csvField(-5)).toBe('-5');
   });
 
@@ -161,6 +164,38 @@ describe('GET /exports/opportunities.csv', () => {
       }).toEqual({
         title: record.title, amount: record.amount, expectedCloseDate: record.expectedCloseDate, status: record.status, owner: record.ownerName,
         createdAt: record.createdAt, closedAt: record.closedAt, needs: record.needs,
+      });
+    }
+  });
+
+  it('reads back through the import’s own parser: every field mapped by name, no issues, the same values', async () => {
+    const o = await signUp({ template: 'b2b-general', sampleData: true });
+    const base = `/api/t/${o.tenant.slug}`;
+    const file = await download(o.client, `${base}/exports/opportunities.csv`);
+    const csv = parseCsv(file.bytes);
+    expect({ encoding: csv.encoding, bom: csv.bom, delimiter: csv.delimiter }).toEqual({ encoding: 'utf-8', bom: true, delimiter: ',' });
+    const { mapping, preset } = suggestMapping(csv.headers, 'opportunities');
+    expect(preset).toBeNull();
+    // Every column the import knows maps to the field of the same name; the rest are extras it ignores.
+    for (const header of csv.headers) expect(mapping[header], header).toBe(isTargetField('opportunities', header) ? header : null);
+    expect(Object.values(mapping).filter(Boolean)).toHaveLength(19);
+    const { rows } = normalizeRows(csv, 'opportunities', mapping);
+    expect(rows.flatMap((r) => r.issues)).toEqual([]);
+    const pipelines = (await o.client.get(`${base}/pipelines`)).body.pipelines as { name: string; stages: { id: string; name: string }[] }[];
+    const stageName = new Map(pipelines.flatMap((p) => p.stages.map((st) => [st.id, st.name] as const)));
+    const records: { id: string; title: string; amount: number | null; status: string; stageId: string; ownerName: string; accountName: string | null; expectedCloseDate: string | null }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { opportunities: typeof records; nextCursor: string | null } } = await o.client.get(`${base}/opportunities?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      records.push(...page.body.opportunities);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const byId = new Map(rows.map((r) => [r.values.externalId, r.values]));
+    expect(byId.size).toBe(records.length);
+    for (const record of records) {
+      const values = byId.get(record.id)!;
+      expect({ title: values.title, amount: values.amount ?? null, status: values.status, stage: values.stage, owner: values.owner, account: values.account ?? null, expectedCloseDate: values.expectedCloseDate ?? null }).toEqual({
+        title: record.title, amount: record.amount, status: record.status, stage: stageName.get(record.stageId), owner: record.ownerName, account: record.accountName, expectedCloseDate: record.expectedCloseDate,
       });
     }
   });

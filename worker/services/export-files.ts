@@ -3,11 +3,13 @@
  * included — opens it in the right encoding) and ZIP (fflate's streaming deflate, pure JS). Each
  * takes its rows page by page from an async iterable, so a 100,000-row file is never in memory.
  *
- * Spreadsheet formula injection: a text cell that starts with = + - @ tab or CR would run as a
+ * Spreadsheet formula injection: a text cell that starts with = + - @ tab or CR may run as a
  * formula when the file is opened in Excel (a contact named `=HYPERLINK(…)` typed into a web
  * form…). Such cells are written with a leading apostrophe, the usual defence (OWASP "CSV
  * injection"); `unguardCsvField` takes it off again, and importers of our files should apply it.
- * Numbers and booleans are written as they are.
+ * Exception: + or - followed only by digits, spaces and ( ) . , / - — phone numbers such as
+ * "+86 138 0000 0000" — cannot name a function, a cell or a DDE link, so they stay as they are
+ * (and import back unchanged). Numbers and booleans are written as they are.
  */
 import { Zip, ZipDeflate } from 'fflate';
 
@@ -16,6 +18,7 @@ export type CsvCell = string | number | boolean | null;
 export const UTF8_BOM = '\uFEFF';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
+const INERT_SIGNED = /^[+-][\d\s().,/-]*$/;
 const GUARDED = /^'[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
@@ -23,7 +26,7 @@ export function csvField(value: CsvCell): string {
   if (value === null) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  const text = FORMULA_START.test(value) && !INERT_SIGNED.test(value) ? `'${value}` : value;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
