@@ -7,6 +7,9 @@ import type { Context } from 'hono';
 import type { AppEnv, TenantEnv } from './env';
 import { ProblemError, notFound, problemBody } from './errors';
 import { requestContext, type ContextOptions } from './middleware/context';
+import { API_TOKEN_RATE_LIMIT } from './auth/api-token';
+import { SESSION_COOKIE } from './auth/session';
+import { bearerAuth } from './middleware/api-token';
 import { sameOrigin } from './middleware/same-origin';
 import { sessionReader } from './middleware/session';
 import { tenantScope } from './middleware/tenant';
@@ -28,6 +31,8 @@ import { statsRoutes } from './routes/stats';
 import { invitationAdminRoutes, memberRoutes } from './routes/team';
 import { invitationRoutes } from './routes/invitations';
 import { forecastRoutes } from './routes/forecast';
+import { tokenRoutes } from './routes/tokens';
+import { exportRoutes } from './routes/exports';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -63,12 +68,15 @@ export function createApp(options: ContextOptions = {}) {
     .route('/audit', auditRoutes)
     .route('/members', memberRoutes)
     .route('/invitations', invitationAdminRoutes)
-    .route('/forecast', forecastRoutes);
+    .route('/forecast', forecastRoutes)
+    .route('/tokens', tokenRoutes)
+    .route('/exports', exportRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());
   app.use('/api/*', requestContext(options));
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ProblemError(413, 'body_too_large', 'Payload too large', 'The request body is larger than 1 MB.'); } }));
+  app.use('/api/*', bearerAuth());
   app.use('/api/*', sameOrigin());
   app.use('/api/*', sessionReader());
   const routes = app
@@ -78,9 +86,28 @@ export function createApp(options: ContextOptions = {}) {
     .route('/api/invitations', invitationRoutes)
     .route('/api/t/:tenant', tenantRoutes);
 
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Jihui API', version: '0.1.0', description: 'Multi-tenant CRM: opportunities, pipelines, follow-ups and forecasts.' },
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
+    type: 'apiKey', in: 'cookie', name: SESSION_COOKIE,
+    description: 'The browser session, set by POST /api/auth/login or signup. State-changing requests must come from this site (Sec-Fetch-Site or Origin).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http', scheme: 'bearer',
+    description: `An API token created by an owner or admin under Settings → API tokens: \`Authorization: Bearer jihui_…\`. It works on /api/t/{tenant}/… of its own workspace only, with its role (never above its creator's), and may make ${API_TOKEN_RATE_LIMIT} requests a minute by default (then 429 with Retry-After). No same-origin check: no cookie is involved.`,
+  });
+  // Generated once per app, on first request: every tenant route accepts both schemes; the
+  // session routes the cookie; the rest is public.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | null = null;
+  app.get('/api/openapi.json', (c) => {
+    document ??= withSecurity(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Jihui API', version: '0.1.0',
+          description: 'Multi-tenant CRM: opportunities, pipelines, follow-ups, forecasts, exports. Tenant routes live under /api/t/{tenant} (the workspace slug) and answer 404 for a workspace you do not belong to. Errors are application/problem+json (RFC 9457). Browse this document at /api/docs.',
+        },
+      }),
+    );
+    return c.json(document);
   });
 
   app.notFound((c) => problemResponse(c, notFound()));
@@ -103,9 +130,28 @@ export function createApp(options: ContextOptions = {}) {
   return routes;
 }
 
+type OpenApiDocument = ReturnType<ReturnType<typeof newRouter>['getOpenAPI31Document']>;
+
+const SESSION_ONLY = new Set(['/api/auth/me', '/api/auth/logout']);
+
+/** Adds each operation's security requirement: cookie or bearer on tenant routes, cookie on the session's own. */
+function withSecurity(document: OpenApiDocument): OpenApiDocument {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    const security: Record<string, string[]>[] | null = path.startsWith('/api/t/') ? [{ cookieAuth: [] }, { bearerAuth: [] }] : SESSION_ONLY.has(path) ? [{ cookieAuth: [] }] : null;
+    if (!security || !item) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const) {
+      const operation = item[method];
+      if (operation) operation.security = security;
+    }
+  }
+  return document;
+}
+
 function problemResponse(c: Context, error: ProblemError) {
   const body = problemBody(error, c.get('requestId') as string | undefined);
   if (typeof error.extensions.retryAfter === 'number') c.header('Retry-After', String(error.extensions.retryAfter));
+  // RFC 6750: a refused bearer token says so in WWW-Authenticate.
+  if (error.code === 'invalid_token') c.header('WWW-Authenticate', 'Bearer realm="jihui", error="invalid_token"');
   return c.body(JSON.stringify(body), error.status as 400, { 'Content-Type': 'application/problem+json' });
 }
 

@@ -12,6 +12,8 @@ export interface BaseVariables {
   sessionId: string | null;
   /** Set by the session reader under /api/t/:slug: the user's membership there (null: none). */
   membership?: Membership | null;
+  /** The API token a bearer request authenticated with (middleware/api-token.ts); null otherwise. */
+  apiToken: { id: string; name: string } | null;
 }
 
 export interface AppEnv {

@@ -6,6 +6,9 @@ import { scheduleNightly } from './jobs/schedule';
 export default {
   async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
+    // The API docs page is a page of the SPA (web/src/routes/api/docs) that renders
+    // /api/openapi.json: served from our own assets, no CDN, like every other page.
+    if (pathname === '/api/docs' || pathname === '/api/docs/') return env.ASSETS.fetch(new Request(new URL('/', request.url), { headers: request.headers }));
     if (pathname.startsWith('/api/') || pathname === '/api') return app.fetch(request, env, ctx);
     return env.ASSETS.fetch(request);
   },

@@ -8,6 +8,8 @@ export const auditLog = sqliteTable(
     id: id(),
     tenantId: tenantId(),
     actorUserId: text(),
+    // Set when the change came through an API token (the actor is then the token's creator).
+    actorTokenId: text(),
     action: text().notNull(),
     entityType: text().notNull(),
     entityId: text(),

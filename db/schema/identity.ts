@@ -88,8 +88,34 @@ export const invitations = sqliteTable(
   ],
 );
 
+// API tokens for integrations (Authorization: Bearer). Like sessions, the token is `<id>.<secret>`
+// and only SHA-256(secret) is stored. A token acts for its creator within its tenant, with its own
+// role (never above the creator's current one); revoked tokens stay as rows for the record.
+export const API_TOKEN_ROLES = ['admin', 'member', 'viewer'] as const;
+export type ApiTokenRole = (typeof API_TOKEN_ROLES)[number];
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    name: text().notNull(),
+    role: text({ enum: API_TOKEN_ROLES }).notNull(),
+    // Hex SHA-256 of the token's secret.
+    secretHash: text().notNull(),
+    createdBy: text().notNull(),
+    createdAt: createdAt(),
+    // Null: never expires.
+    expiresAt: instant(),
+    // Written at most once a minute (see identityRepo.useApiToken).
+    lastUsedAt: instant(),
+    revokedAt: instant(),
+  },
+  (t) => [index('api_tokens_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
 // Login and signup throttling must survive isolates, so counters live in D1: one row per key
-// ("login-account:<email>", "login-ip:<address>", "signup-ip:<address>") and fixed window.
+// ("login-account:<email>", "login-ip:<address>", "signup-ip:<address>", "api-token:<id>") and fixed window.
 export const loginAttempts = sqliteTable(
   'login_attempts',
   {

@@ -46,6 +46,8 @@ export const opportunities = sqliteTable(
     index('opportunities_owner_idx').on(t.tenantId, t.ownerId, t.status),
     index('opportunities_close_idx').on(t.tenantId, t.status, t.expectedCloseDate),
     index('opportunities_account_idx').on(t.tenantId, t.accountId),
+    // Keyset order of the list's default sort and of exports: (created_at, id) within the tenant.
+    index('opportunities_created_idx').on(t.tenantId, t.createdAt, t.id),
   ],
 );
 

@@ -24,3 +24,17 @@ describe('GET /api/openapi.json', () => {
     expect(response.body.components.schemas.Problem.properties).toHaveProperty('errors');
   });
 });
+
+describe('authentication in the OpenAPI document', () => {
+  it('declares cookie and bearer schemes; tenant routes accept either, public routes neither', async () => {
+    const document = (await new ApiClient().get('/api/openapi.json')).body;
+    expect(document.components.securitySchemes).toMatchObject({
+      cookieAuth: { type: 'apiKey', in: 'cookie', name: '__Host-jihui_session' },
+      bearerAuth: { type: 'http', scheme: 'bearer' },
+    });
+    expect(document.paths['/api/t/{tenant}/opportunities'].get.security).toEqual([{ cookieAuth: [] }, { bearerAuth: [] }]);
+    expect(document.paths['/api/t/{tenant}/tokens'].post.security).toEqual([{ cookieAuth: [] }, { bearerAuth: [] }]);
+    expect(document.paths['/api/auth/me'].get.security).toEqual([{ cookieAuth: [] }]);
+    expect(document.paths['/api/health'].get.security).toBeUndefined();
+  });
+});

@@ -68,6 +68,13 @@ async function followUpOfA(ownerA: ApiClient, f: Fixture) {
   f.idsA.activityId = response.body.id;
 }
 
+/** An API token of tenant A, created by its owner. */
+async function tokenOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/tokens`, { name: 'Alpha Matrix Token', role: 'viewer' });
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.tokenId = response.body.id;
+}
+
 /** Tenant A's first pipeline and its stage ids in order; and a fresh empty open stage of it (deletable). */
 async function pipelineOfA(ownerA: ApiClient, f: Fixture) {
   const response = await ownerA.get(`/api/t/${f.slugA}/pipelines`);
@@ -160,6 +167,14 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/stats/jobs/:jobId': { setup: statsJobOfA },
   'GET /api/t/:tenant/forecast': {},
   'GET /api/t/:tenant/forecast/backtest': {},
+  'GET /api/t/:tenant/tokens': {},
+  'POST /api/t/:tenant/tokens': { body: () => ({ name: 'Matrix token', role: 'viewer' }) },
+  'DELETE /api/t/:tenant/tokens/:tokenId': { setup: tokenOfA },
+  'GET /api/t/:tenant/exports/opportunities.csv': {},
+  'GET /api/t/:tenant/exports/accounts.csv': {},
+  'GET /api/t/:tenant/exports/contacts.csv': {},
+  'GET /api/t/:tenant/exports/activities.csv': {},
+  'GET /api/t/:tenant/exports/workspace.zip': {},
 };
 
 function tenantRoutes(): string[] {
@@ -212,9 +227,10 @@ const ADMIN_ONLY = [
   /^(PATCH|DELETE) \/api\/t\/:tenant\/pipelines\/:pipelineId$/,
   /^POST \/api\/t\/:tenant\/pipelines\/:pipelineId\/stages$/,
   /^PUT \/api\/t\/:tenant\/pipelines\/:pipelineId\/stage-order$/,
-  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations)(\/|$)/,
+  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations|tokens)(\/|$)/,
   /^\w+ \/api\/t\/:tenant\/catalog\/[\w-]+/,
   /^POST \/api\/t\/:tenant\/stats\/recompute$/,
+  /^GET \/api\/t\/:tenant\/exports\/workspace\.zip$/,
 ];
 const isAdminOnly = (key: string) => ADMIN_ONLY.some((rule) => rule.test(key));
 const READS = new Set(['GET', 'HEAD']);

@@ -89,6 +89,6 @@ export function sessionMaxAgeSeconds(session: StoredSession, now: number): numbe
   return Math.max(0, Math.floor((end - now) / 1000));
 }
 
-function hashSecret(secret: string): string {
+export function hashSecret(secret: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(secret)));
 }

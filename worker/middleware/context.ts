@@ -16,6 +16,7 @@ export function requestContext(options: ContextOptions = {}): MiddlewareHandler<
     c.set('now', now);
     c.set('user', null);
     c.set('sessionId', null);
+    c.set('apiToken', null);
     await next();
   };
 }

@@ -20,7 +20,8 @@ function safeDecode(segment: string): string {
 
 export function sessionReader(): MiddlewareHandler<AppEnv> {
   return async function sessionReader(c, next) {
-    const token = getCookie(c, SESSION_COOKIE);
+    // A bearer-authenticated request (middleware/api-token.ts) is not read as a session.
+    const token = c.get('apiToken') ? undefined : getCookie(c, SESSION_COOKIE);
     if (token) {
       const identity = c.get('identity');
       const now = c.get('now')();

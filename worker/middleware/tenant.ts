@@ -26,7 +26,7 @@ export function tenantScope(): MiddlewareHandler<TenantEnv> {
     }
     c.set('tenant', tenant);
     c.set('role', role);
-    c.set('repos', tenantRepos(createDatabase(c.env.DB), tenant.id, { userId: user.id, role, ownOnly: tenant.membersSeeOwnOnly }));
+    c.set('repos', tenantRepos(createDatabase(c.env.DB), tenant.id, { userId: user.id, role, ownOnly: tenant.membersSeeOwnOnly, apiTokenId: c.get('apiToken')?.id ?? null }));
     await next();
   };
 }

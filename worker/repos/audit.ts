@@ -4,7 +4,7 @@
  * its entry (and an entry never without its change).
  */
 import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
-import { auditLog, tenants, users } from '../../db/schema';
+import { apiTokens, auditLog, tenants, users } from '../../db/schema';
 import { newId } from '../services/ids';
 import { decodeCursor, encodeCursor, isoInstant, type RepoScope } from './scope';
 
@@ -21,7 +21,8 @@ export type AuditEntityType =
   | 'invitation'
   | 'ownership'
   | 'opportunity'
-  | 'statistics';
+  | 'statistics'
+  | 'api_token';
 
 export interface AuditEntry {
   actorUserId: string | null;
@@ -49,11 +50,13 @@ export interface AuditFilter {
 
 export function auditRepo(scope: RepoScope) {
   const { db, tenantId } = scope;
+  // Changes made through an API token name it; the actor is then the token's creator.
+  const actorTokenId = scope.viewer?.apiTokenId ?? null;
   return {
     /** The audit row for a change, as a statement for the change's own batch. */
     entry(entry: AuditEntry) {
       return db.insert(auditLog).values({
-        id: newId(), tenantId, actorUserId: entry.actorUserId, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
+        id: newId(), tenantId, actorUserId: entry.actorUserId, actorTokenId, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
         before: entry.before ?? null, after: entry.after ?? null, at: entry.at,
       });
     },
@@ -69,7 +72,7 @@ export function auditRepo(scope: RepoScope) {
       return db.insert(auditLog).select(
         db
           .select({
-            id: literal(newId(), 'id'), tenantId: tenants.id, actorUserId: literal(entry.actorUserId, 'actor_user_id'), action: literal(entry.action, 'action'),
+            id: literal(newId(), 'id'), tenantId: tenants.id, actorUserId: literal(entry.actorUserId, 'actor_user_id'), actorTokenId: literal(actorTokenId, 'actor_token_id'), action: literal(entry.action, 'action'),
             entityType: literal(entry.entityType, 'entity_type'), entityId: literal(entry.entityId, 'entity_id'), before: literal(json(entry.before), 'before'),
             after: literal(json(entry.after), 'after'), at: literal(entry.at, 'at'),
           })
@@ -94,9 +97,10 @@ export function auditRepo(scope: RepoScope) {
         conditions.push(or(lt(auditLog.at, at), and(eq(auditLog.at, at), lt(auditLog.id, id))));
       }
       const rows = await db
-        .select({ entry: auditLog, actorName: users.name })
+        .select({ entry: auditLog, actorName: users.name, actorTokenName: apiTokens.name })
         .from(auditLog)
         .leftJoin(users, eq(users.id, auditLog.actorUserId))
+        .leftJoin(apiTokens, and(eq(apiTokens.id, auditLog.actorTokenId), eq(apiTokens.tenantId, tenantId)))
         .where(and(...conditions))
         .orderBy(desc(auditLog.at), desc(auditLog.id))
         .limit(filter.limit + 1)
@@ -104,8 +108,8 @@ export function auditRepo(scope: RepoScope) {
       const page = rows.slice(0, filter.limit);
       const last = page.at(-1);
       return {
-        entries: page.map(({ entry, actorName }) => ({
-          id: entry.id, actorUserId: entry.actorUserId, actorName, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
+        entries: page.map(({ entry, actorName, actorTokenName }) => ({
+          id: entry.id, actorUserId: entry.actorUserId, actorName, actorTokenId: entry.actorTokenId, actorTokenName, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
           before: entry.before ?? null, after: entry.after ?? null, at: isoInstant(entry.at),
         })),
         nextCursor: rows.length > filter.limit && last ? encodeCursor([last.entry.at, last.entry.id]) : null,

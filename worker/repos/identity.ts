@@ -4,7 +4,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { loginAttempts, memberships, sessions, tenants, users, type Role } from '../../db/schema';
+import { apiTokens, loginAttempts, memberships, sessions, tenants, users, type ApiTokenRole, type Role } from '../../db/schema';
 import { ABSOLUTE_TIMEOUT_MS, INACTIVITY_TIMEOUT_MS, type SessionStore, type StoredSession } from '../auth/session';
 import type { WorkspaceRows } from '../services/template-install';
 import { insertChunked, runAtomically, type Statement } from './batch';
@@ -40,6 +40,20 @@ export interface TenantRecord {
 export interface Membership {
   tenant: TenantRecord;
   role: Role;
+}
+
+/** An API token as the bearer check needs it: its tenant, its creator and the creator's role there. */
+export interface ApiTokenGrant {
+  id: string;
+  name: string;
+  role: ApiTokenRole;
+  secretHash: string;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  tenant: TenantRecord;
+  creator: UserRecord;
+  /** Null when the creator is no longer a member of the token's tenant. */
+  creatorRole: Role | null;
 }
 
 /** A session's user, and — when the request names a workspace — the user's membership in it. */
@@ -202,6 +216,51 @@ export function identityRepo(db: Database) {
         if (row && row.count > limit) wait = Math.max(wait, Math.ceil((row.windowStart + windowMs - now) / 1000));
       }
       return wait;
+    },
+
+    /** The token with its tenant, creator and the creator's current role, in one statement. */
+    async findApiToken(id: string): Promise<ApiTokenGrant | null> {
+      const row = await db
+        .select({ token: apiTokens, tenant: tenants, creator: { id: users.id, email: users.email, name: users.name, locale: users.locale }, creatorRole: memberships.role })
+        .from(apiTokens)
+        .innerJoin(tenants, eq(tenants.id, apiTokens.tenantId))
+        .innerJoin(users, eq(users.id, apiTokens.createdBy))
+        .leftJoin(memberships, and(eq(memberships.tenantId, apiTokens.tenantId), eq(memberships.userId, apiTokens.createdBy)))
+        .where(eq(apiTokens.id, id))
+        .get();
+      if (!row) return null;
+      const { token } = row;
+      return {
+        id: token.id, name: token.name, role: token.role, secretHash: token.secretHash, expiresAt: token.expiresAt, revokedAt: token.revokedAt,
+        tenant: tenantRecord(row.tenant), creator: row.creator, creatorRole: row.creatorRole ?? null,
+      };
+    },
+
+    /**
+     * Counts one request of a token in its fixed window and, at most once per `lastUsedIntervalMs`,
+     * writes its "last used" time — one atomic batch. Returns the seconds to wait when over `limit`.
+     */
+    async useApiToken(id: string, now: number, limit: number, windowMs: number, lastUsedIntervalMs: number): Promise<number> {
+      const key = `api-token:${id}`;
+      const [counted] = await db.batch([
+        db
+          .insert(loginAttempts)
+          .values({ key, windowStart: now, count: 1 })
+          .onConflictDoUpdate({
+            target: loginAttempts.key,
+            set: {
+              count: sql`case when ${loginAttempts.windowStart} + ${windowMs} <= ${now} then 1 else ${loginAttempts.count} + 1 end`,
+              windowStart: sql`case when ${loginAttempts.windowStart} + ${windowMs} <= ${now} then ${now} else ${loginAttempts.windowStart} end`,
+            },
+          })
+          .returning({ windowStart: loginAttempts.windowStart, count: loginAttempts.count }),
+        db
+          .update(apiTokens)
+          .set({ lastUsedAt: now })
+          .where(and(eq(apiTokens.id, id), sql`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} <= ${now - lastUsedIntervalMs})`)),
+      ]);
+      const row = counted[0];
+      return row && row.count > limit ? Math.max(1, Math.ceil((row.windowStart + windowMs - now) / 1000)) : 0;
     },
 
     /** Forgets an account's failed attempts after a successful login. */

@@ -120,7 +120,8 @@ export function invitationRepo(db: Database) {
         db.insert(auditLog).select(
           db
             .select({
-              id: literal(newId(), 'id'), tenantId: invitations.tenantId, actorUserId: literal(who.userId, 'actor_user_id'), action: literal('accept', 'action'),
+              id: literal(newId(), 'id'), tenantId: invitations.tenantId, actorUserId: literal(who.userId, 'actor_user_id'), actorTokenId: literal(null, 'actor_token_id'),
+              action: literal('accept', 'action'),
               entityType: literal('invitation', 'entity_type'), entityId: invitations.id, before: literal(null, 'before'),
               after: sql`json_object('email', ${invitations.email}, 'role', ${invitations.role}, 'userId', ${who.userId})`.as('after'), at: literal(now, 'at'),
             })

@@ -205,32 +205,39 @@ export type OpportunityRecord = OpportunityCard & {
   products: { id: string; productId: string; name: string; quantity: number; unitPrice: number }[];
 };
 
+/**
+ * The WHERE conditions of a filtered list (tenant, "own only", the filters). The text search
+ * needs `accounts` joined on the opportunity's account; exports use the same conditions.
+ */
+export function opportunityFilterConditions(scope: RepoScope, filter: OpportunityFilter): SQL[] {
+  const { tenantId, restrictToOwner } = scope;
+  const conditions: SQL[] = [eq(opportunities.tenantId, tenantId), ...(restrictToOwner ? [eq(opportunities.ownerId, restrictToOwner)] : [])];
+  if (filter.pipelineId) conditions.push(eq(opportunities.pipelineId, filter.pipelineId));
+  if (filter.stageId) conditions.push(eq(opportunities.stageId, filter.stageId));
+  if (filter.ownerId) conditions.push(eq(opportunities.ownerId, filter.ownerId));
+  if (filter.typeId) conditions.push(eq(opportunities.typeId, filter.typeId));
+  if (filter.sourceId) conditions.push(eq(opportunities.sourceId, filter.sourceId));
+  if (filter.status) conditions.push(eq(opportunities.status, filter.status));
+  if (filter.closeFrom) conditions.push(sql`${opportunities.expectedCloseDate} >= ${filter.closeFrom}`);
+  if (filter.closeTo) conditions.push(sql`${opportunities.expectedCloseDate} <= ${filter.closeTo}`);
+  if (filter.productId) {
+    conditions.push(
+      sql`exists (select 1 from ${opportunityProducts} where ${opportunityProducts.tenantId} = ${tenantId} and ${opportunityProducts.opportunityId} = ${opportunities.id} and ${opportunityProducts.productId} = ${filter.productId})`,
+    );
+  }
+  if (filter.q?.trim()) {
+    const pattern = like(filter.q.trim());
+    conditions.push(sql`(${opportunities.title} like ${pattern} escape '\\' or ${accounts.name} like ${pattern} escape '\\')`);
+  }
+  return conditions;
+}
+
 export function opportunityRepo(scope: RepoScope) {
   const { db, tenantId, restrictToOwner } = scope;
 
   const visible = (): SQL[] => [eq(opportunities.tenantId, tenantId), ...(restrictToOwner ? [eq(opportunities.ownerId, restrictToOwner)] : [])];
 
-  function filterConditions(filter: OpportunityFilter): SQL[] {
-    const conditions = visible();
-    if (filter.pipelineId) conditions.push(eq(opportunities.pipelineId, filter.pipelineId));
-    if (filter.stageId) conditions.push(eq(opportunities.stageId, filter.stageId));
-    if (filter.ownerId) conditions.push(eq(opportunities.ownerId, filter.ownerId));
-    if (filter.typeId) conditions.push(eq(opportunities.typeId, filter.typeId));
-    if (filter.sourceId) conditions.push(eq(opportunities.sourceId, filter.sourceId));
-    if (filter.status) conditions.push(eq(opportunities.status, filter.status));
-    if (filter.closeFrom) conditions.push(sql`${opportunities.expectedCloseDate} >= ${filter.closeFrom}`);
-    if (filter.closeTo) conditions.push(sql`${opportunities.expectedCloseDate} <= ${filter.closeTo}`);
-    if (filter.productId) {
-      conditions.push(
-        sql`exists (select 1 from ${opportunityProducts} where ${opportunityProducts.tenantId} = ${tenantId} and ${opportunityProducts.opportunityId} = ${opportunities.id} and ${opportunityProducts.productId} = ${filter.productId})`,
-      );
-    }
-    if (filter.q?.trim()) {
-      const pattern = like(filter.q.trim());
-      conditions.push(sql`(${opportunities.title} like ${pattern} escape '\\' or ${accounts.name} like ${pattern} escape '\\')`);
-    }
-    return conditions;
-  }
+  const filterConditions = (filter: OpportunityFilter) => opportunityFilterConditions(scope, filter);
 
   // Every card query joins the same three tables, each on the tenant too.
   const cardsFrom = () =>

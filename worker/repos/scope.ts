@@ -7,6 +7,8 @@ export interface Viewer {
   role: Role;
   /** The workspace setting "members see only their own opportunities". */
   ownOnly: boolean;
+  /** Set when the request authenticated with an API token: audit rows name it. */
+  apiTokenId?: string | null;
 }
 
 /** What every tenant repo is built from: the database, the tenant, and who is looking. */

@@ -36,6 +36,7 @@ export function teamRepo(scope: RepoScope) {
       db
         .select({
           id: literal(newId(), 'id'), tenantId: literal(tenantId, 'tenant_id'), actorUserId: literal(entry.actorUserId, 'actor_user_id'),
+          actorTokenId: literal(scope.viewer?.apiTokenId ?? null, 'actor_token_id'),
           action: literal(entry.action, 'action'), entityType: literal(entry.entityType, 'entity_type'), entityId: literal(entry.entityId, 'entity_id'),
           before: literal(entry.before === undefined ? null : JSON.stringify(entry.before), 'before'),
           after: literal(entry.after === undefined ? null : JSON.stringify(entry.after), 'after'), at: literal(entry.at, 'at'),

@@ -15,6 +15,8 @@ import {
 } from '../../db/schema';
 import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
+import { apiTokenRepo } from './api-tokens';
+import { exportRepo } from './exports';
 import { activityRepo } from './activities';
 import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
@@ -54,6 +56,8 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     catalogAdmin: catalogAdminRepo(scope),
     settings: settingsRepo(scope),
     team: teamRepo(scope),
+    apiTokens: apiTokenRepo(scope),
+    exports: exportRepo(scope),
 
     workspace: {
       async get() {

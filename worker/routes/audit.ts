@@ -7,7 +7,7 @@ import { AUTHENTICATED_ERRORS, Instant, TenantParams, jsonResponse, newRouter } 
 import { addDays, isCalendarDate, localTimeToInstant } from '../services/dates';
 
 export const AUDIT_ENTITY_TYPES = [
-  'settings', 'pipeline', 'stage', 'opportunity_type', 'source', 'lost_reason', 'product', 'member', 'invitation', 'ownership', 'opportunity', 'statistics',
+  'settings', 'pipeline', 'stage', 'opportunity_type', 'source', 'lost_reason', 'product', 'member', 'invitation', 'ownership', 'opportunity', 'statistics', 'api_token',
 ] as const;
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -33,6 +33,8 @@ const AuditEntrySchema = z
     id: z.string(),
     actorUserId: z.string().nullable(),
     actorName: z.string().nullable(),
+    actorTokenId: z.string().nullable().openapi({ description: 'Set when the change came through an API token; the actor is its creator' }),
+    actorTokenName: z.string().nullable(),
     action: z.string(),
     entityType: z.string(),
     entityId: z.string().nullable(),

@@ -76,6 +76,38 @@ export async function call<R extends ClientResponse<unknown, number, 'json' | 't
 	throw error;
 }
 
+/** A downloaded file: its bytes and the name the server suggested (Content-Disposition). */
+export interface DownloadedFile {
+	blob: Blob;
+	fileName: string | null;
+}
+
+/**
+ * Fetches a file the API generates (an export): the body as a Blob, or ApiError like call().
+ * Exports stream, so reading the body can fail after a 200: that is a network error too.
+ */
+export async function callForFile(request: () => Promise<Response>, { redirectOnUnauthorized = true }: CallOptions = {}): Promise<DownloadedFile> {
+	let response: Response;
+	try {
+		response = await request();
+	} catch (error) {
+		throw new ApiError(0, NETWORK_ERROR, error instanceof Error ? error.message : undefined);
+	}
+	if (!response.ok) {
+		const error = await problemFrom(response);
+		if (error.status === 401 && redirectOnUnauthorized) void redirectToLogin();
+		throw error;
+	}
+	let blob: Blob;
+	try {
+		blob = await response.blob();
+	} catch {
+		throw new ApiError(0, NETWORK_ERROR, 'The download was interrupted.');
+	}
+	const disposition = response.headers.get('Content-Disposition') ?? '';
+	return { blob, fileName: /filename="([^"]+)"/.exec(disposition)?.[1] ?? null };
+}
+
 async function problemFrom(response: Response): Promise<ApiError> {
 	let body: Record<string, unknown> = {};
 	try {

@@ -1,8 +1,8 @@
 // The API calls the SPA makes, one function each, typed end to end from the Worker's routes.
 import type { InferRequestType, InferResponseType } from 'hono/client';
 import { api, tenantApi } from './client';
-import { ApiError, call } from './errors';
-export { ApiError, errorMessage, fieldErrorMessage } from './errors';
+import { ApiError, call, callForFile } from './errors';
+export { ApiError, errorMessage, fieldErrorMessage, type DownloadedFile } from './errors';
 
 type TemplatesBody = InferResponseType<typeof api.templates.$get, 200>;
 type MeBody = InferResponseType<typeof api.auth.me.$get, 200>;
@@ -214,3 +214,28 @@ export const fetchInvitationPreview = (token: string) => call(() => api.invitati
 
 export const acceptInvitation = (token: string, json: AcceptInvitationInput) =>
 	call(() => api.invitations[':token'].accept.$post({ param: { token }, json }), { redirectOnUnauthorized: false });
+
+// ---------- API tokens (settings) ----------
+
+type ApiTokensBody = InferResponseType<typeof tenantApi.tokens.$get, 200>;
+export type ApiToken = ApiTokensBody['tokens'][number];
+export type ApiTokenRole = ApiToken['role'];
+export type CreatedApiToken = InferResponseType<typeof tenantApi.tokens.$post, 201>;
+export type CreateApiTokenInput = InferRequestType<typeof tenantApi.tokens.$post>['json'];
+
+export const fetchApiTokens = (tenant: string) => call(() => tenantApi.tokens.$get({ param: { tenant } }));
+
+export const createApiToken = (tenant: string, json: CreateApiTokenInput) => call(() => tenantApi.tokens.$post({ param: { tenant }, json }));
+
+export const revokeApiToken = (tenant: string, tokenId: string) => call(() => tenantApi.tokens[':tokenId'].$delete({ param: { tenant, tokenId } }));
+
+// ---------- exports (files, not JSON) ----------
+
+const exportsApi = tenantApi.exports;
+
+/** The opportunities matching the list/board filters as CSV (the API applies "own only"). */
+export const exportOpportunities = (tenant: string, query: OpportunityFilter & { pipelineId?: string; stageId?: string; status?: 'open' | 'won' | 'lost' }) =>
+	callForFile(() => exportsApi['opportunities.csv'].$get({ param: { tenant }, query }));
+
+/** The whole workspace as a ZIP (owners and admins). */
+export const exportWorkspace = (tenant: string) => callForFile(() => exportsApi['workspace.zip'].$get({ param: { tenant } }));

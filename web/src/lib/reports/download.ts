@@ -2,7 +2,12 @@
 
 /** Saves text as a file through a temporary object URL (no server round trip). */
 export function downloadCsv(fileName: string, csv: string) {
-	const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+	downloadBlob(fileName, new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+}
+
+/** Saves a Blob (e.g. an export the API generated) as a file. */
+export function downloadBlob(fileName: string, blob: Blob) {
+	const url = URL.createObjectURL(blob);
 	const link = document.createElement('a');
 	link.href = url;
 	link.download = fileName;
