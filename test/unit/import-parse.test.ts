@@ -149,6 +149,11 @@ describe('delimiters and quoting', () => {
     expect(csv.headers).toEqual(['a', 'b,c']);
   });
 
+  it('takes off the apostrophe a spreadsheet export puts before formula-like text, and only there', () => {
+    const csv = parseCsv(utf8("Title,Needs,Notes\r\n'=SUM(A1),'+1 idea,'@home\r\nit's fine,'quoted',-5\r\n"));
+    expect(csv.rows).toEqual([['=SUM(A1)', '+1 idea', '@home'], ["it's fine", "'quoted'", '-5']]);
+  });
+
   it('keeps embedded newlines, quotes and delimiters inside quoted fields', () => {
     const csv = parseCsv(utf8('Title,Notes,Amount\r\n"Deal, big","He said ""yes""\r\nthen left\nagain",5\r\nB,plain,6\r\n'));
     expect(csv.rows).toEqual([

@@ -1,6 +1,8 @@
 // Bytes → a table of strings: encoding and delimiter detection, then papaparse for the quoting rules.
 import Papa from 'papaparse';
 
+const GUARDED_FORMULA = /^'[=+\-@\t\r]/;
+
 export type CsvEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030' | 'windows-1252';
 export type CsvDelimiter = ',' | ';' | '\t';
 export const CSV_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'gb18030', 'windows-1252'] as const satisfies readonly CsvEncoding[];
@@ -111,6 +113,9 @@ export function parseCsv(bytes: Uint8Array, options: { encoding?: CsvEncoding; d
         if (extra) warnings.push({ rowNumber, reason: `The row has ${fields.length} fields but the header has ${width}; the extra values are ignored.`, code: 'ragged_row' });
         fields.length = width;
       }
+      // Spreadsheet exports (ours included, see services/export-files.ts) put an apostrophe before
+      // a cell that would otherwise run as a formula: the value is what follows it.
+      for (let i = 0; i < fields.length; i++) if (GUARDED_FORMULA.test(fields[i]!)) fields[i] = fields[i]!.slice(1);
       rows.push(fields);
       rowNumbers.push(rowNumber);
     },
