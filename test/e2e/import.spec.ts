@@ -118,8 +118,8 @@ test.describe('CSV import', () => {
 		await expect(values).toBeVisible({ timeout: 20_000 });
 		const stageRow = (value: string) => values.locator(`[data-testid="value-group"][data-field="stage"] [data-testid="value-row"][data-value="${value}"]`);
 		await expect(stageRow('Negociation').getByTestId('value-near')).toBeVisible();
-		await expect(stageRow('Negociation').getByTestId('value-target').locator('option:checked')).toHaveText('Negotiation');
-		await expect(stageRow('赢单').getByTestId('value-target').locator('option:checked')).toHaveText('Won');
+		await expect(stageRow('Negociation').getByTestId('value-target').locator('option:checked')).toHaveText(/Negotiation$/);
+		await expect(stageRow('赢单').getByTestId('value-target').locator('option:checked')).toHaveText(/Won$/);
 		const pending = values.locator('[data-testid="value-group"][data-field="owner"] [data-testid="value-row"][data-value="王小明"]');
 		await expect(pending.getByTestId('value-target')).toHaveValue('create');
 		await page.getByTestId('values-next').click();
