@@ -33,8 +33,13 @@ import { invitationRoutes } from './routes/invitations';
 import { forecastRoutes } from './routes/forecast';
 import { tokenRoutes } from './routes/tokens';
 import { exportRoutes } from './routes/exports';
+import { importRoutes } from './routes/imports';
+import { MAX_FILE_BYTES } from './services/import';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+// CSV uploads (POST /api/t/:tenant/imports) may carry a file of up to MAX_FILE_BYTES, plus the form's own fields.
+const IMPORT_UPLOAD = /^\/api\/t\/[^/]+\/imports\/?$/;
+const MAX_UPLOAD_BYTES = MAX_FILE_BYTES + 256 * 1024;
 
 // D1 reports overload and transient failures with these phrases; the client may retry.
 const RETRYABLE_D1 = /overloaded|Network connection lost|storage caused object to be reset|object to be reset|timed out|Too many requests queued|D1_ERROR: .*(reset|unavailable|internal error)/i;
@@ -70,12 +75,15 @@ export function createApp(options: ContextOptions = {}) {
     .route('/invitations', invitationAdminRoutes)
     .route('/forecast', forecastRoutes)
     .route('/tokens', tokenRoutes)
-    .route('/exports', exportRoutes);
+    .route('/exports', exportRoutes)
+    .route('/imports', importRoutes);
 
   const app = newRouter<AppEnv>();
   app.use('/api/*', requestId());
   app.use('/api/*', requestContext(options));
-  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ProblemError(413, 'body_too_large', 'Payload too large', 'The request body is larger than 1 MB.'); } }));
+  const jsonLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ProblemError(413, 'body_too_large', 'Payload too large', 'The request body is larger than 1 MB.'); } });
+  const uploadLimit = bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: () => { throw new ProblemError(413, 'file_too_large', 'Payload too large', `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into several files.`); } });
+  app.use('/api/*', (c, next) => (c.req.method === 'POST' && IMPORT_UPLOAD.test(c.req.path) ? uploadLimit : jsonLimit)(c, next));
   app.use('/api/*', bearerAuth());
   app.use('/api/*', sameOrigin());
   app.use('/api/*', sessionReader());

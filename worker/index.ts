@@ -1,5 +1,6 @@
-// The Worker: HTTP (API + SPA assets), the hourly scheduler and the nightly queue consumer.
+// The Worker: HTTP (API + SPA assets), the hourly scheduler and the queue consumers (nightly, imports).
 import { app } from './app';
+import { IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE, processImportBatch } from './jobs/imports';
 import { processNightlyBatch } from './jobs/nightly';
 import { scheduleNightly } from './jobs/schedule';
 
@@ -17,6 +18,8 @@ export default {
     console.log(JSON.stringify({ level: 'info', job: 'schedule', ...result }));
   },
   async queue(batch, env, _ctx) {
+    // Dispatch by queue name: imports (and their dead letters), else the nightly statistics.
+    if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) return processImportBatch(batch, env);
     await processNightlyBatch(batch, env, Date.now());
   },
 } satisfies ExportedHandler<Env, unknown>;

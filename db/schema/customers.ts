@@ -17,8 +17,14 @@ export const accounts = sqliteTable(
     version: integer().notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    importId: text(),
+    externalId: text(),
   },
-  (t) => [index('accounts_tenant_name_idx').on(t.tenantId, t.name)],
+  (t) => [
+    index('accounts_tenant_name_idx').on(t.tenantId, t.name),
+    index('accounts_external_idx').on(t.tenantId, t.externalId),
+    index('accounts_import_idx').on(t.tenantId, t.importId),
+  ],
 );
 
 export const contacts = sqliteTable(
@@ -37,8 +43,12 @@ export const contacts = sqliteTable(
     version: integer().notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    importId: text(),
+    externalId: text(),
   },
   (t) => [
+    index('contacts_external_idx').on(t.tenantId, t.externalId),
+    index('contacts_import_idx').on(t.tenantId, t.importId),
     index('contacts_tenant_account_idx').on(t.tenantId, t.accountId),
     index('contacts_tenant_name_idx').on(t.tenantId, t.name),
   ],

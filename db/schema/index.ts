@@ -4,3 +4,4 @@ export * from './customers';
 export * from './opportunities';
 export * from './snapshots';
 export * from './audit';
+export * from './imports';

@@ -38,8 +38,13 @@ export const opportunities = sqliteTable(
     createdBy: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // Set on rows a CSV import created (undo removes them) and to the file's id column (re-imports update).
+    importId: text(),
+    externalId: text(),
   },
   (t) => [
+    index('opportunities_external_idx').on(t.tenantId, t.externalId),
+    index('opportunities_import_idx').on(t.tenantId, t.importId),
     index('opportunities_board_idx').on(t.tenantId, t.pipelineId, t.stageId, t.position),
     // Positions are unique within a column; a concurrent move that computed the same key retries.
     uniqueIndex('opportunities_position_uq').on(t.tenantId, t.stageId, t.position),
@@ -97,8 +102,11 @@ export const stageChanges = sqliteTable(
     changedBy: text().notNull(),
     // The opportunity's amount at the time of the change.
     amount: integer(),
+    // Set on history rebuilt by a CSV import.
+    importId: text(),
   },
   (t) => [
+    index('stage_changes_import_idx').on(t.tenantId, t.importId),
     index('stage_changes_opp_idx').on(t.tenantId, t.opportunityId, t.changedAt),
     index('stage_changes_time_idx').on(t.tenantId, t.changedAt),
   ],
@@ -129,6 +137,7 @@ export const activities = sqliteTable(
     createdBy: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    importId: text(),
   },
   (t) => [
     index('activities_opp_idx').on(t.tenantId, t.opportunityId, t.dueAt),

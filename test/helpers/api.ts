@@ -26,12 +26,12 @@ export class ApiClient {
       method,
       headers: {
         ...(method === 'GET' || method === 'HEAD' ? {} : this.defaultHeaders),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined || body instanceof FormData ? {} : { 'content-type': 'application/json' }),
         ...(this.cookie ? { cookie: this.cookie } : {}),
         'cf-connecting-ip': this.address,
         ...headers,
       },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' || body instanceof FormData ? body : JSON.stringify(body),
       redirect: 'manual',
     };
     const response = await SELF.fetch(`${ORIGIN}${path}`, init);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
 import { ApiClient, PASSWORD, addMember, signUp } from '../helpers/api';
+import { importForm, waitForImport } from '../helpers/imports';
 
 interface Fixture {
   slugA: string;
@@ -73,6 +74,23 @@ async function tokenOfA(ownerA: ApiClient, f: Fixture) {
   const response = await ownerA.post(`/api/t/${f.slugA}/tokens`, { name: 'Alpha Matrix Token', role: 'viewer' });
   if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
   f.idsA.tokenId = response.body.id;
+}
+
+const MATRIX_CSV = 'Title,Amount\r\nAlpha Matrix Import,100\r\n';
+
+/** An import of tenant A in preview (a dry run). */
+async function importOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/imports`, importForm(MATRIX_CSV));
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.importId = response.body.id;
+}
+
+/** A finished import of tenant A (so it can be undone). */
+async function finishedImportOfA(ownerA: ApiClient, f: Fixture) {
+  const response = await ownerA.post(`/api/t/${f.slugA}/imports`, importForm(MATRIX_CSV, { dryRun: false }));
+  if (response.status !== 201) throw new Error(`setup failed: ${response.status} ${response.text}`);
+  f.idsA.importId = response.body.id;
+  await waitForImport(ownerA, f.slugA, response.body.id);
 }
 
 /** Tenant A's first pipeline and its stage ids in order; and a fresh empty open stage of it (deletable). */
@@ -175,6 +193,13 @@ const MATRIX: Record<string, MatrixEntry> = {
   'GET /api/t/:tenant/exports/contacts.csv': {},
   'GET /api/t/:tenant/exports/activities.csv': {},
   'GET /api/t/:tenant/exports/workspace.zip': {},
+  'GET /api/t/:tenant/imports': {},
+  'POST /api/t/:tenant/imports': { body: () => importForm(MATRIX_CSV) },
+  'GET /api/t/:tenant/imports/:importId': { setup: importOfA },
+  'POST /api/t/:tenant/imports/:importId/preview': { setup: importOfA, body: () => ({ mapping: { Amount: '' } }) },
+  'POST /api/t/:tenant/imports/:importId/commit': { setup: importOfA, body: () => ({}) },
+  'GET /api/t/:tenant/imports/:importId/errors.csv': { setup: importOfA },
+  'DELETE /api/t/:tenant/imports/:importId': { setup: finishedImportOfA },
 };
 
 function tenantRoutes(): string[] {
@@ -227,7 +252,7 @@ const ADMIN_ONLY = [
   /^(PATCH|DELETE) \/api\/t\/:tenant\/pipelines\/:pipelineId$/,
   /^POST \/api\/t\/:tenant\/pipelines\/:pipelineId\/stages$/,
   /^PUT \/api\/t\/:tenant\/pipelines\/:pipelineId\/stage-order$/,
-  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations|tokens)(\/|$)/,
+  /^\w+ \/api\/t\/:tenant\/(stages|settings|audit|members|invitations|tokens|imports)(\/|$)/,
   /^\w+ \/api\/t\/:tenant\/catalog\/[\w-]+/,
   /^POST \/api\/t\/:tenant\/stats\/recompute$/,
   /^GET \/api\/t\/:tenant\/exports\/workspace\.zip$/,

@@ -302,7 +302,7 @@ export function contactRepo(scope: RepoScope) {
               id: literal(values.id, 'id'), tenantId: accounts.tenantId, accountId: accounts.id, name: literal(values.name, 'name'),
               title: literal(values.title, 'title'), phone: literal(values.phone, 'phone'), email: literal(values.email, 'email'),
               wechat: literal(values.wechat, 'wechat'), isKey: literal(values.isKey ? 1 : 0, 'is_key'), version: literal(1, 'version'),
-              createdAt: literal(now, 'created_at'), updatedAt: literal(now, 'updated_at'),
+              createdAt: literal(now, 'created_at'), updatedAt: literal(now, 'updated_at'), importId: literal(null, 'import_id'), externalId: literal(null, 'external_id'),
             })
             .from(accounts)
             .where(and(eq(accounts.tenantId, tenantId), eq(accounts.id, values.accountId))),

@@ -101,7 +101,7 @@ export function activityRepo(scope: RepoScope) {
               kind: value(fields.kind, 'kind'), subject: value(fields.subject, 'subject'), dueAt: value(fields.dueAt ?? null, 'due_at'),
               expectedResult: value(fields.expectedResult ?? null, 'expected_result'), doneAt: value(fields.doneAt ?? null, 'done_at'),
               outcome: value(fields.outcome ?? null, 'outcome'), feedback: value(fields.feedback ?? null, 'feedback'), version: value(1, 'version'),
-              createdBy: value(actor.userId, 'created_by'), createdAt: value(actor.now, 'created_at'), updatedAt: value(actor.now, 'updated_at'),
+              createdBy: value(actor.userId, 'created_by'), createdAt: value(actor.now, 'created_at'), updatedAt: value(actor.now, 'updated_at'), importId: value(null, 'import_id'),
             })
             .from(opportunities)
             // Only onto an opportunity this viewer may see (own-only workspaces).

@@ -22,7 +22,8 @@ export type AuditEntityType =
   | 'ownership'
   | 'opportunity'
   | 'statistics'
-  | 'api_token';
+  | 'api_token'
+  | 'import';
 
 export interface AuditEntry {
   actorUserId: string | null;

@@ -417,6 +417,7 @@ export function opportunityRepo(scope: RepoScope) {
           id: literal(account.id, 'id'), tenantId: opportunities.tenantId, name: literal(account.name, 'name'), industry: literal(null, 'industry'),
           city: literal(null, 'city'), phone: literal(null, 'phone'), website: literal(null, 'website'), ownerId: literal(ownerId, 'owner_id'),
           notes: literal(null, 'notes'), version: literal(1, 'version'), createdAt: literal(now, 'created_at'), updatedAt: literal(now, 'updated_at'),
+          importId: literal(null, 'import_id'), externalId: literal(null, 'external_id'),
         })
         .from(opportunities)
         .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.id, opportunityId), eq(opportunities.version, version))),
@@ -733,7 +734,7 @@ export function opportunityRepo(scope: RepoScope) {
                 .select({
                   id: literal(newId(), 'id'), tenantId: opportunities.tenantId, opportunityId: opportunities.id, pipelineId: literal(target.pipelineId, 'pipeline_id'),
                   fromStageId: literal(current.stageId, 'from_stage_id'), toStageId: literal(target.id, 'to_stage_id'), changedAt: literal(now, 'changed_at'),
-                  changedBy: literal(userId, 'changed_by'), amount: literal(merged.columns.amount, 'amount'),
+                  changedBy: literal(userId, 'changed_by'), amount: literal(merged.columns.amount, 'amount'), importId: literal(null, 'import_id'),
                 })
                 .from(opportunities)
                 .where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.id, id), eq(opportunities.version, input.version))),

@@ -326,7 +326,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
         const inSource = and(eq(opportunities.tenantId, tenantId), eq(opportunities.stageId, stageId));
         // A target deleted meanwhile moves nothing: the cards stay, so the guarded stage delete fails (409).
         const targetAlive = sql`exists (select 1 from stages t where t.tenant_id = ${tenantId} and t.id = ${target.id})`;
-        const literal = (value: string | number, name: string) => sql`${value}`.as(name);
+        const literal = (value: string | number | null, name: string) => sql`${value}`.as(name);
         const ranked = db
           .select({
             rankedId: sql<string>`${opportunities.id}`.as('ranked_id'),
@@ -342,7 +342,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
               .select({
                 id: sql`lower(hex(randomblob(15)))`.as('id'), tenantId: opportunities.tenantId, opportunityId: opportunities.id, pipelineId: opportunities.pipelineId,
                 fromStageId: opportunities.stageId, toStageId: literal(target.id, 'to_stage_id'), changedAt: literal(now, 'changed_at'),
-                changedBy: literal(userId, 'changed_by'), amount: opportunities.amount,
+                changedBy: literal(userId, 'changed_by'), amount: opportunities.amount, importId: literal(null, 'import_id'),
               })
               .from(opportunities)
               .where(and(inSource, targetAlive)),

@@ -11,6 +11,9 @@ import { auditRepo } from './audit';
 import type { Statement } from './batch';
 import { isoInstant, type RepoScope } from './scope';
 
+/** Pending members (created by imports for owner names that matched no one) have a placeholder address here. */
+export const PENDING_EMAIL_DOMAIN = '@pending.invalid';
+
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type InvitableRole = Exclude<Role, 'owner'>;
@@ -60,7 +63,7 @@ export function teamRepo(scope: RepoScope) {
         .where(eq(memberships.tenantId, tenantId))
         .orderBy(asc(users.name), asc(users.id))
         .all();
-      return rows.map((r) => ({ ...r, joinedAt: isoInstant(r.joinedAt) }));
+      return rows.map((r) => ({ ...r, joinedAt: isoInstant(r.joinedAt), pending: r.email.endsWith(PENDING_EMAIL_DOMAIN) }));
     },
 
     async member(userId: string) {

@@ -17,6 +17,7 @@ import type { WorkspaceRows } from '../services/template-install';
 import { accountRepo, contactRepo } from './accounts';
 import { apiTokenRepo } from './api-tokens';
 import { exportRepo } from './exports';
+import { importRepo } from './imports';
 import { activityRepo } from './activities';
 import { auditRepo } from './audit';
 import { opportunityRepo } from './opportunities';
@@ -58,6 +59,7 @@ export function tenantRepos(db: Database, tenantId: string, viewer?: Viewer) {
     team: teamRepo(scope),
     apiTokens: apiTokenRepo(scope),
     exports: exportRepo(scope),
+    imports: importRepo(scope),
 
     workspace: {
       async get() {

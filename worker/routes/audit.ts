@@ -7,7 +7,7 @@ import { AUTHENTICATED_ERRORS, Instant, TenantParams, jsonResponse, newRouter } 
 import { addDays, isCalendarDate, localTimeToInstant } from '../services/dates';
 
 export const AUDIT_ENTITY_TYPES = [
-  'settings', 'pipeline', 'stage', 'opportunity_type', 'source', 'lost_reason', 'product', 'member', 'invitation', 'ownership', 'opportunity', 'statistics', 'api_token',
+  'settings', 'pipeline', 'stage', 'opportunity_type', 'source', 'lost_reason', 'product', 'member', 'invitation', 'ownership', 'opportunity', 'statistics', 'api_token', 'import',
 ] as const;
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;

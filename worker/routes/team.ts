@@ -18,6 +18,7 @@ const MemberSchema = z
     id: z.string(), name: z.string(), email: z.string(), role: Role, joinedAt: Instant,
     openOpportunityCount: z.number().int().openapi({ description: 'Open opportunities they own' }),
     opportunityCount: z.number().int().openapi({ description: 'All opportunities they own (what a removal reassigns)' }),
+    pending: z.boolean().openapi({ description: 'Created by a CSV import for an owner name that matched no one: cannot log in yet (email is a placeholder); invite them later' }),
   })
   .openapi('Member');
 
