@@ -186,7 +186,7 @@ test.describe('CSV import', () => {
 		await expect(page.locator('#invite-email')).toBeFocused();
 
 		// The reports fill from the imported history (the import recomputes its date range).
-		await page.getByTestId('nav-reports').click();
+		await page.goto(`/${owner.slug}/reports`);
 		await expect(async () => {
 			await page.reload();
 			await expect(page.getByTestId('tile-openCount').locator('dd')).toHaveText('2', { timeout: 5_000 });

@@ -7,6 +7,7 @@
 // the real declarations by the root tsconfig; `svelte-check --workspace web` checks the SPA and
 // the client's view of the routes.
 type D1Database = any;
+type D1Result<_Row = unknown> = any;
 type Queue<_Body = unknown> = any;
 type Fetcher = any;
 type MessageBatch<_Body = unknown> = any;
