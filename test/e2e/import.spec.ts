@@ -184,6 +184,15 @@ test.describe('CSV import', () => {
 		await pendingMember.getByTestId('pending-invite').click();
 		await expect(page.getByTestId('invite-for')).toContainText('王小明');
 		await expect(page.locator('#invite-email')).toBeFocused();
+		// Once the real person has joined, the pending member's work is handed over (here: to the owner).
+		await pendingMember.getByTestId('pending-hand-over').click();
+		const handOver = page.getByTestId('remove-dialog');
+		await expect(handOver).toContainText('Hand over the work of 王小明?');
+		await handOver.locator('#reassign-to').selectOption({ label: `${owner.name} · Owner` });
+		await handOver.locator('button[type="submit"]').click();
+		await expect(page.getByTestId('pending-members')).toHaveCount(0);
+		const mine = await page.request.get(`/api/t/${owner.slug}/opportunities?limit=100&ownerId=me`);
+		expect(((await mine.json()) as { opportunities: unknown[] }).opportunities).toHaveLength(5);
 
 		// The reports fill from the imported history (the import recomputes its date range).
 		await page.goto(`/${owner.slug}/reports`);
