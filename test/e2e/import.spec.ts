@@ -235,6 +235,12 @@ test.describe('CSV import', () => {
 		await page.getByTestId('settings-import-link').click();
 		await expect(page.getByRole('heading', { name: '导入数据', level: 1 })).toBeVisible();
 
+		// A file that cannot be read is refused with a reason, in Chinese.
+		await page.getByTestId('import-file').setInputFiles({ name: '空.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+		await page.getByTestId('import-read').click();
+		await expect(page.getByTestId('import-error')).toHaveText('文件是空的。');
+		await expect(page.getByTestId('import-upload')).toBeVisible();
+
 		const text = csv([
 			['商机名称', '客户名称', '预计金额', '阶段', '负责人', '创建时间', '成交日期'],
 			['华东区域扩容', '上海明达贸易有限公司', '￥58,000', '赢单', owner.name, day(-50), day(-5)],

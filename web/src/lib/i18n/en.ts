@@ -53,6 +53,15 @@ export const en = {
 			session_required: 'API tokens are managed from a logged-in session, not with an API token.',
 			role_too_high: 'A token cannot have a higher role than yours.',
 			invalid_token: 'This API token is not valid: it may be mistyped, revoked or expired.',
+			// CSV import
+			file_too_large: 'The file is larger than 16 MB. Split it into several files.',
+			file_empty: 'The file is empty.',
+			file_no_header: 'The file has a header row but no data rows, or no header at all.',
+			file_too_many_columns: 'The file has too many columns to be a table of records (at most 500).',
+			file_undecodable: 'This is not a text (CSV) file. Save the spreadsheet as CSV and try again.',
+			no_pipeline: 'The workspace has no pipeline with stages to import opportunities into.',
+			import_not_preview: 'This import has already started: reload the page to see where it is.',
+			import_not_finished: 'Only a finished import can be undone.',
 		},
 	},
 	validation: {

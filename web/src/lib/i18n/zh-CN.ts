@@ -54,6 +54,15 @@ export const zhCN = {
 			session_required: 'API 令牌只能在登录后的会话中管理，不能用 API 令牌管理。',
 			role_too_high: '令牌的角色不能高于你自己的角色。',
 			invalid_token: '此 API 令牌无效：可能输入有误、已被撤销或已过期。',
+			// CSV import
+			file_too_large: '文件超过 16 MB，请拆分成几个文件。',
+			file_empty: '文件是空的。',
+			file_no_header: '文件只有表头没有数据行，或者没有表头。',
+			file_too_many_columns: '文件的列太多，不像是记录表（最多 500 列）。',
+			file_undecodable: '这不是文本（CSV）文件。请把表格另存为 CSV 后重试。',
+			no_pipeline: '工作区没有带阶段的销售流程，无法导入机会。',
+			import_not_preview: '此次导入已经开始：请刷新页面查看进度。',
+			import_not_finished: '只有已结束的导入才能撤销。',
 		},
 	},
 	validation: {
