@@ -38,10 +38,10 @@ export async function waitForImport(client: ApiClient, slug: string, id: string,
 }
 
 /** Uploads, commits and waits until done. */
-export async function importFile(client: ApiClient, slug: string, file: string | Uint8Array, options: UploadOptions = {}) {
+export async function importFile(client: ApiClient, slug: string, file: string | Uint8Array, options: UploadOptions = {}, timeoutMs = 60_000) {
   const preview = await upload(client, slug, file, options);
   if (preview.status !== 201) throw new Error(`upload: ${preview.status} ${preview.text}`);
   const commit = await client.post(`/api/t/${slug}/imports/${preview.body.id}/commit`, {});
   if (commit.status !== 202) throw new Error(`commit: ${commit.status} ${commit.text}`);
-  return { preview: preview.body, result: await waitForImport(client, slug, preview.body.id) };
+  return { preview: preview.body, result: await waitForImport(client, slug, preview.body.id, ['done', 'failed'], timeoutMs) };
 }

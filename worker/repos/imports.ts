@@ -69,8 +69,9 @@ export function importRepo(scope: RepoScope) {
     for (let i = 0; i < ids.length; i += 20_000) {
       const list = json(ids.slice(i, i + 20_000));
       const rows = await db.all<{ id: string; external_id: string | null; stage_id: string | null; pipeline_id: string | null }>(sql`
-        select id, external_id, ${stageColumns} from ${table}
-        where tenant_id = ${tenantId} and (external_id in (select value from json_each(${list})) or id in (select value from json_each(${list})))`);
+        select id, external_id, ${stageColumns} from ${table} where tenant_id = ${tenantId} and external_id in (select value from json_each(${list}))
+        union all
+        select id, external_id, ${stageColumns} from ${table} where tenant_id = ${tenantId} and id in (select value from json_each(${list}))`);
       // An external id wins over our id: a file of another CRM could hold an id that looks like ours.
       for (const row of rows) if (!found.has(row.id) || row.external_id === null) found.set(row.id, { id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id });
       for (const row of rows) if (row.external_id !== null) found.set(row.external_id, { id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id });
@@ -392,6 +393,12 @@ export function importRepo(scope: RepoScope) {
         if (updateRows.length) {
           // Values the file leaves out are kept (coalesce); a stage change moves the card to the end of its new column.
           statements.push((sql`
+            with r as materialized (select ${j('id')} as id, ${j('ext')} as ext, ${j('title')} as title, ${j('account')} as account, ${j('contact')} as contact,
+                    ${j('ownerId')} as owner_id, ${j('typeId')} as type_id, ${j('sourceId')} as source_id, ${j('amount')} as amount,
+                    ${j('expectedCloseDate')} as expected_close_date, ${j('needs')} as needs, ${j('notes')} as notes, ${j('createdAt')} as created_at,
+                    ${j('pipelineId')} as pipeline_id, ${j('stageId')} as stage_id, ${j('position')} as position, ${j('status')} as status,
+                    ${j('stageEnteredAt')} as stage_entered_at, ${j('closedAt')} as closed_at, ${j('lostReasonId')} as lost_reason_id
+                  from json_each(${json(updateRows)}) j)
             update ${opportunities} set
               title = coalesce(r.title, opportunities.title),
               account_id = coalesce(${accountOf(sql`r.account`)}, opportunities.account_id),
@@ -408,13 +415,8 @@ export function importRepo(scope: RepoScope) {
               lost_reason_id = case when coalesce(r.status, opportunities.status) = 'lost' then coalesce(r.lost_reason_id, opportunities.lost_reason_id) else null end,
               external_id = coalesce(opportunities.external_id, case when r.ext = opportunities.id then null else r.ext end),
               version = opportunities.version + 1, updated_at = ${now}
-            from (select ${j('id')} as id, ${j('ext')} as ext, ${j('title')} as title, ${j('account')} as account, ${j('contact')} as contact,
-                    ${j('ownerId')} as owner_id, ${j('typeId')} as type_id, ${j('sourceId')} as source_id, ${j('amount')} as amount,
-                    ${j('expectedCloseDate')} as expected_close_date, ${j('needs')} as needs, ${j('notes')} as notes, ${j('createdAt')} as created_at,
-                    ${j('pipelineId')} as pipeline_id, ${j('stageId')} as stage_id, ${j('position')} as position, ${j('status')} as status,
-                    ${j('stageEnteredAt')} as stage_entered_at, ${j('closedAt')} as closed_at, ${j('lostReasonId')} as lost_reason_id
-                  from json_each(${json(updateRows)}) j) r
-            where opportunities.tenant_id = ${tenantId} and opportunities.id = r.id and ${guard}`));
+            from r
+            where opportunities.tenant_id = ${tenantId} and opportunities.id in (select id from r) and opportunities.id = r.id and ${guard}`));
         }
         if (history.length) {
           statements.push((sql`
@@ -438,13 +440,14 @@ export function importRepo(scope: RepoScope) {
         }
         if (updates.size) {
           statements.push((sql`
+            with r as materialized (select ${j('id')} as id, ${j('ext')} as ext, ${j('name')} as name, ${j('industry')} as industry, ${j('city')} as city, ${j('phone')} as phone,
+                    ${j('website')} as website, ${j('notes')} as notes, ${j('ownerId')} as owner_id from json_each(${json([...updates.values()].map(fields))}) j)
             update ${accounts} set name = coalesce(r.name, accounts.name), industry = coalesce(r.industry, accounts.industry), city = coalesce(r.city, accounts.city),
               phone = coalesce(r.phone, accounts.phone), website = coalesce(r.website, accounts.website), notes = coalesce(r.notes, accounts.notes),
               owner_id = coalesce(r.owner_id, accounts.owner_id), external_id = coalesce(accounts.external_id, case when r.ext = accounts.id then null else r.ext end),
               version = accounts.version + 1, updated_at = ${now}
-            from (select ${j('id')} as id, ${j('ext')} as ext, ${j('name')} as name, ${j('industry')} as industry, ${j('city')} as city, ${j('phone')} as phone,
-                    ${j('website')} as website, ${j('notes')} as notes, ${j('ownerId')} as owner_id from json_each(${json([...updates.values()].map(fields))}) j) r
-            where accounts.tenant_id = ${tenantId} and accounts.id = r.id and ${guard}`));
+            from r
+            where accounts.tenant_id = ${tenantId} and accounts.id in (select id from r) and accounts.id = r.id and ${guard}`));
         }
       } else {
         const fields = (r: Planned) => ({ id: r.id, ext: r.ext ?? null, name: r.name ?? null, account: r.account ?? null, title: r.jobTitle ?? null, phone: r.phone ?? null, email: r.email ?? null, wechat: r.wechat ?? null, isKey: r.isKey === undefined ? null : r.isKey ? 1 : 0 });
@@ -456,13 +459,14 @@ export function importRepo(scope: RepoScope) {
         }
         if (updates.size) {
           statements.push((sql`
+            with r as materialized (select ${j('id')} as id, ${j('ext')} as ext, ${j('name')} as name, ${j('account')} as account, ${j('title')} as title, ${j('phone')} as phone,
+                    ${j('email')} as email, ${j('wechat')} as wechat, ${j('isKey')} as is_key from json_each(${json([...updates.values()].map(fields))}) j)
             update ${contacts} set name = coalesce(r.name, contacts.name), account_id = coalesce(${accountOf(sql`r.account`)}, contacts.account_id),
               title = coalesce(r.title, contacts.title), phone = coalesce(r.phone, contacts.phone), email = coalesce(r.email, contacts.email),
               wechat = coalesce(r.wechat, contacts.wechat), is_key = coalesce(r.is_key, contacts.is_key),
               external_id = coalesce(contacts.external_id, case when r.ext = contacts.id then null else r.ext end), version = contacts.version + 1, updated_at = ${now}
-            from (select ${j('id')} as id, ${j('ext')} as ext, ${j('name')} as name, ${j('account')} as account, ${j('title')} as title, ${j('phone')} as phone,
-                    ${j('email')} as email, ${j('wechat')} as wechat, ${j('isKey')} as is_key from json_each(${json([...updates.values()].map(fields))}) j) r
-            where contacts.tenant_id = ${tenantId} and contacts.id = r.id and ${guard}`));
+            from r
+            where contacts.tenant_id = ${tenantId} and contacts.id in (select id from r) and contacts.id = r.id and ${guard}`));
         }
       }
 
