@@ -71,6 +71,7 @@ const insertOpportunity = sqlite.prepare(
 const insertChange = sqlite.prepare('insert into stage_changes (id, tenant_id, opportunity_id, pipeline_id, from_stage_id, to_stage_id, changed_at, changed_by, amount) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
 const insertAccount = sqlite.prepare('insert into accounts (id, tenant_id, name, owner_id, version, created_at, updated_at) values (?, ?, ?, ?, 1, ?, ?)');
 /** Cards to move, one per move request: (tenant, card, target stage), each card moved once at version 1. */
+/** @type {{ tenant: typeof tenants[number]; id: string; to: string }[]} */
 const moves = [];
 for (const tenant of tenants) {
   const accounts = Array.from({ length: 100 }, (_, k) => {
@@ -141,15 +142,23 @@ const kinds = {
 async function run(name, rate, next) {
   const latencies = /** @type {number[]} */ ([]);
   const statuses = /** @type {Record<string, number>} */ ({});
-  const instance = autocannon({
+  // Without a callback autocannon returns its instance (an event emitter), which is also a promise of the result.
+  const instance = /** @type {import('autocannon').Instance & Promise<import('autocannon').Result>} */ (/** @type {unknown} */ (autocannon({
     url: ORIGIN,
     // Enough connections that slow responses never hold back the schedule (rate × a 500 ms worst case).
     connections: Math.max(10, Math.ceil(rate / 2)),
     overallRate: rate,
     duration: SECONDS,
     timeout: 10,
-    requests: [{ setupRequest: (/** @type {Record<string, unknown>} */ request) => ({ ...request, ...next() }) }],
-  });
+    requests: [
+      {
+        setupRequest: (request) => {
+          const r = next();
+          return { ...request, method: /** @type {import('autocannon').Request['method']} */ (r.method), path: r.path, headers: r.headers, body: r.body };
+        },
+      },
+    ],
+  })));
   instance.on('response', (/** @type {unknown} */ _client, /** @type {number} */ status, /** @type {number} */ _bytes, /** @type {number} */ time) => {
     latencies.push(time);
     statuses[status] = (statuses[status] ?? 0) + 1;
