@@ -4,3 +4,5 @@ export * from './history';
 export * from './estimators';
 export * from './prng';
 export * from './forecast';
+export * from './compiled';
+export * from './snapshot';
