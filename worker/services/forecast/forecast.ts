@@ -1,6 +1,7 @@
 import { addDays } from '../dates';
 import { addMonths, monthStart, periodEnd, quarterStart } from './calendar';
-import { type CompiledHistory, compileHistories, dayOf, monthIndexOfDay, NEVER, OUTCOME_WON, stageAt } from './compiled';
+import { type CompiledHistory, compileHistories, dayOf, monthIndexOfDay, NEVER, stageAt } from './compiled';
+import { seasonalNaive, trailingMean, wonBetween } from './estimators';
 import { mulberry32, poisson } from './prng';
 import { bandOf, CALENDAR_PRIOR_CLOSES, HAZARD_PRIOR_WEIGHT, HORIZON, learnSnapshotModel, MAX_HAZARD, quarterSlot } from './snapshot';
 import type { OpportunityHistory, PeriodForecast, PeriodName, StageDef } from './types';
@@ -30,21 +31,6 @@ const factor = (rand: () => number, v: number): number => {
   const s2 = Math.log(1 + v);
   return Math.exp(Math.sqrt(s2) * normal(rand) - s2 / 2);
 };
-
-export interface ForecastContext {
-  history: CompiledHistory;
-  stages: StageDef[];
-}
-
-/** Won revenue with a close day in [from, to]. */
-function wonIn(h: CompiledHistory, from: number, to: number): number {
-  let sum = 0;
-  for (let i = 0; i < h.n; i++) {
-    const c = h.closed[i] ?? NEVER;
-    if (c >= from && c <= to && h.outcome[i] === OUTCOME_WON) sum += h.amount[i] ?? 0;
-  }
-  return sum;
-}
 
 /**
  * Forecast for the current and next month and fiscal quarter as of `asOf`.
@@ -91,7 +77,7 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
     const current = start <= asOf;
     const startM = monthIndexOfDay(dayOf(start));
     const endM = startM + months - 1;
-    const closedWon = current ? wonIn(h, dayOf(start), A) : 0;
+    const closedWon = current ? wonBetween(h, start, asOf) : 0;
     const expectedInPeriod = (i: number): boolean => {
       const e = h.expectedClose[i] ?? NEVER;
       return e !== NEVER && e > A ? e >= dayOf(start) && e <= dayOf(end) : current && (months === 3 || start === month);
@@ -153,22 +139,11 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
     totals.sort((a, b) => a - b);
     const p50 = Math.round(quantile(totals, 0.5));
     const mean = totals.length ? totals.reduce((s, t) => s + t, 0) / totals.length : closedWon;
-    const trailing = (() => {
-      let sum = 0;
-      for (let i = 1; i <= 3; i++) {
-        const from = addMonths(start, -i * months);
-        const to = Math.min(dayOf(addDays(addMonths(from, months), -1)), A);
-        sum += wonIn(h, dayOf(from), to);
-      }
-      return sum / 3;
-    })();
-    const naiveFrom = addMonths(start, months === 1 ? -3 : -12);
-    const naive = wonIn(h, dayOf(naiveFrom), Math.min(A, dayOf(addDays(addMonths(naiveFrom, months), -1))));
     return {
       period, start, end, closedWon, weighted: Math.round(weighted),
       calibrated: p50, mean: Math.round(mean), p10: Math.round(quantile(totals, 0.1)), p50, p90: Math.round(quantile(totals, 0.9)),
-      trailingMean: Math.round(trailing),
-      seasonalNaive: Math.round(naive),
+      trailingMean: Math.round(trailingMean(h, start, months, asOf)),
+      seasonalNaive: Math.round(seasonalNaive(h, start, months, asOf)),
     };
   });
 }
@@ -222,7 +197,7 @@ export function backtest(
     const result = forecast(compiled, stages, { asOf, fiscalYearStartMonth: fy, seed: options.seed, samples: options.samples });
     const f = result.find((p) => p.period === (months === 1 ? 'nextMonth' : 'nextQuarter')) as PeriodForecast;
     rows.push({
-      periodStart: start, actual: wonIn(compiled, dayOf(start), dayOf(periodEnd(start, months))),
+      periodStart: start, actual: wonBetween(compiled, start, periodEnd(start, months)),
       weighted: f.weighted, calibrated: f.calibrated, trailingMean: f.trailingMean, seasonalNaive: f.seasonalNaive, p10: f.p10, p90: f.p90,
     });
   }

@@ -1,6 +1,5 @@
 export * from './types';
 export * from './calendar';
-export * from './history';
 export * from './estimators';
 export * from './prng';
 export * from './forecast';

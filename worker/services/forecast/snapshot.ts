@@ -56,7 +56,7 @@ export const bandOf = (age: number): number => {
 /** 0, 1, 2: position of month index m in its fiscal quarter (fiscal year starting in month fy, 1–12). */
 export const quarterSlot = (m: number, fy: number): number => ((((m % 12) - (fy - 1)) % 12) + 12) % 12 % 3;
 
-interface Estimate {
+export interface Estimate {
   win: Float64Array;
   loss: Float64Array;
   winBy: Float64Array;
@@ -67,8 +67,13 @@ interface Estimate {
   calendarCloses: number[];
 }
 
-/** Hazards and calendar factors from at-risk / won / lost counts per cell × k × month-in-quarter. */
-function estimate(R: Float64Array, W: Float64Array, L: Float64Array, cells: number, slots: number, prior: number[]): Estimate {
+/**
+ * Hazards and calendar factors from at-risk / won / lost counts per cell × k × month-in-quarter
+ * (cells: slots × BANDS stage cells, then the new-deal cell; prior: configured probability per
+ * stage slot, then the first stage's for new deals). `rounds` alternating fits (hazards with the
+ * calendar factors fixed, then the factors with the hazards fixed).
+ */
+export function estimate(R: Float64Array, W: Float64Array, L: Float64Array, cells: number, slots: number, prior: number[], rounds = 4): Estimate {
   const newCell = cells - 1;
   const size = cells * HORIZON * 3;
   // Joint estimate of hazards and calendar factors (a few rounds of alternating fits).
@@ -84,7 +89,7 @@ function estimate(R: Float64Array, W: Float64Array, L: Float64Array, cells: numb
   };
   for (let c = 0; c < cells; c++) for (let k = 1; k <= HORIZON; k++) closes[c] = (closes[c] ?? 0) + sum(W, c, k) + sum(L, c, k);
   const M = HAZARD_PRIOR_WEIGHT;
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (let k = 1; k <= HORIZON; k++) {
       // Pooled close hazard at k over existing deals, and over new ones.
       let pw = 0;
@@ -156,6 +161,10 @@ export interface SnapshotModel {
   /** The same per cell × k × month-in-quarter (index (c · HORIZON + k − 1) · 3 + slot), calendar included. */
   winBy: Float64Array;
   lossBy: Float64Array;
+  /** The counts behind them: at risk, won, lost per cell × k × month-in-quarter (index as winBy). */
+  atRisk: Float64Array;
+  wonCount: Float64Array;
+  lostCount: Float64Array;
   /** Closes observed per cell (the posterior's weight). */
   closes: Float64Array;
   /** Month-in-quarter factors of the win and loss hazards, and the closes behind them. */
@@ -309,7 +318,7 @@ export function learnSnapshotModel(h: CompiledHistory, stages: StageDef[], asOf:
 
   const chosen = sizes.length >= 10 ? sizes : allSizes;
   return {
-    origin, remaining, cells, cellOf, win, loss, winBy, lossBy, closes, calendarWin, calendarLoss, calendarCloses, dispersion, arrivals,
+    origin, remaining, cells, cellOf, win, loss, winBy, lossBy, atRisk: R, wonCount: W, lostCount: L, closes, calendarWin, calendarLoss, calendarCloses, dispersion, arrivals,
     sizes: Float64Array.from(chosen).sort(), fiscalYearStartMonth: fy,
   };
 }
