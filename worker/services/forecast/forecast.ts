@@ -3,7 +3,7 @@ import { addMonths, monthStart, periodEnd, quarterStart } from './calendar';
 import { type CompiledHistory, compileHistories, dayOf, monthIndexOfDay, NEVER, stageAt } from './compiled';
 import { seasonalNaive, trailingMean, wonBetween } from './estimators';
 import { mulberry32, poisson } from './prng';
-import { bandOf, CALENDAR_PRIOR_CLOSES, HAZARD_PRIOR_WEIGHT, HORIZON, learnSnapshotModel, MAX_HAZARD, quarterSlot } from './snapshot';
+import { bandOf, CALENDAR_PRIOR_CLOSES, HAZARD_PRIOR_WEIGHT, HORIZON, learnSnapshotModel, MAX_HAZARD, quarterSlot, WINDOW } from './snapshot';
 import type { OpportunityHistory, PeriodForecast, PeriodName, StageDef } from './types';
 
 export interface ForecastOptions {
@@ -95,14 +95,20 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
     const calW = [1, 1, 1];
     const hazard = (arr: Float64Array, cell: number, k: number, slot: number) => arr[(cell * H + Math.min(k, H) - 1) * 3 + slot] ?? 0;
     const newCell = model.cells - 1;
+    const firstInPeriod = Math.max(startM, firstTarget);
+    const dispersion = model.dispersion[Math.min(WINDOW, endM - firstInPeriod + 1) - 1]?.[quarterSlot(firstInPeriod, fy)] ?? 0;
     const totals: number[] = [];
+    const sizes = model.sizes;
+    const cumulative = new Float64Array(sizes.length);
     for (let s = 0; s < samples; s++) {
       let total = closedWon;
       for (let m = 0; m < 3; m++) {
         const v = 1 / ((model.calendarCloses[m] ?? 0) + CALENDAR_PRIOR_CLOSES);
         calW[m] = factor(rand, v);
       }
-      for (let t = 0; t < targets; t++) shock[t] = factor(rand, model.dispersion);
+      // One shock for the whole period, with the over-dispersion measured over windows of its length.
+      const common = factor(rand, dispersion);
+      for (let t = 0; t < targets; t++) shock[t] = common;
       // P(won inside the period) of a deal in `cell` at risk from month `from` (k = 1 there).
       const inPeriod = (cell: number, cellFactor: number, from: number): number => {
         let survive = 1;
@@ -126,12 +132,29 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
         if (p <= 0) continue;
         for (const i of deals) if (rand() < p) total += h.amount[i] ?? 0;
       }
-      if (model.sizes.length) {
+      if (sizes.length) {
+        // Bayesian bootstrap: the size distribution itself is uncertain — each draw reweighs the
+        // observed amounts with Dirichlet(1, …, 1) weights (cumulative, for a binary search).
+        let acc = 0;
+        for (let q = 0; q < sizes.length; q++) { acc += -Math.log(Math.max(rand(), 1e-12)); cumulative[q] = acc; }
+        const pickSize = (): number => {
+          const u = rand() * acc;
+          let lo = 0;
+          let hi = sizes.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if ((cumulative[mid] ?? 0) < u) lo = mid + 1;
+            else hi = mid;
+          }
+          return sizes[lo] ?? 0;
+        };
         const newFactor = factor(rand, 1 / ((model.closes[newCell] ?? 0) + HAZARD_PRIOR_WEIGHT));
+        const lineError = normal(rand); // one draw of the arrival line per simulation
         for (let t = firstTarget; t <= endM; t++) {
-          const expected = model.arrivals(t) * (t === firstTarget ? model.remaining : 1) * inPeriod(newCell, newFactor, t);
+          const rate = Math.max(0, model.arrivals(t) + lineError * model.arrivalsError(t));
+          const expected = rate * (t === firstTarget ? model.remaining : 1) * inPeriod(newCell, newFactor, t);
           const winners = poisson(expected, rand);
-          for (let w = 0; w < winners; w++) total += model.sizes[Math.floor(rand() * model.sizes.length)] ?? 0;
+          for (let w = 0; w < winners; w++) total += pickSize();
         }
       }
       totals.push(total);

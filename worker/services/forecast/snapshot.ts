@@ -15,15 +15,21 @@
 //
 // Calendar: the win and loss hazards are multiplied by a month-in-quarter factor (learnt as
 // observed / expected closes in months 1, 2, 3 of the fiscal quarter, with K pseudo-closes
-// pulling it toward 1), estimated jointly with the hazards.
+// pulling it toward 1), estimated jointly with the hazards; then per cell × k × month-in-quarter
+// the cell's own counts are shrunk toward hazard × factor (how strongly the quarter-end push
+// shows depends on how far ahead the month is). Month-of-year factors are not modelled.
 //
-// Uncertainty (Monte Carlo): each draw takes the hazards from their posterior instead of their
-// point values — a per-cell factor and per calendar month factor (log-normal, spread
-// 1/√(closes seen + prior)) — and a per-month common shock whose variance (τ²) is the
-// month-to-month over-dispersion of won counts beyond Poisson found in the history itself (method
-// of moments on the one-month-ahead fits). Then each open deal is won or not with its cell's
+// Uncertainty (Monte Carlo, ./forecast.ts): each draw takes the parameters from their posterior
+// instead of their point values — a per-cell factor and a per calendar-month factor (log-normal,
+// variance 1 / (closes seen + prior)), the arrival line within its standard error, the sizes of
+// new deals re-weighted (Bayesian bootstrap) — and one common shock for the period whose variance
+// τ² is the over-dispersion of won counts beyond Poisson found in the history itself: method of
+// moments over every window of the period's length (1–3 months) after a month end, per
+// month-in-quarter of the window's first month, measured OUT OF SAMPLE (windows in one fold of
+// alternating 6-month blocks predicted by the model learnt from the other fold), so the spread
+// includes the error of learning the model. Then each open deal is won or not with its cell's
 // probability of a win inside the period, and new deals arrive (Poisson, thinned by their
-// in-period win probability) with amounts drawn from recent won amounts.
+// in-period win probability).
 import {
   type CompiledHistory, firstDayOfMonthIndex, lastDayOfMonthIndex, monthIndexOfDay, NEVER, OUTCOME_WON,
 } from './compiled';
@@ -46,6 +52,10 @@ export const MIN_DISPERSION_MONTHS = 6;
 /** Months of creation counts the arrival trend is fitted on. */
 export const ARRIVAL_MONTHS = 24;
 export const MAX_HAZARD = 0.95;
+/** Longest window (months) whose over-dispersion is measured: a quarter. */
+export const WINDOW = 3;
+/** Cross-validation fold of month index t: alternating 6-month blocks. */
+const foldOf = (t: number): number => Math.floor(t / 6) % 2;
 
 export const bandOf = (age: number): number => {
   let b = 0;
@@ -171,10 +181,11 @@ export interface SnapshotModel {
   calendarWin: number[];
   calendarLoss: number[];
   calendarCloses: number[];
-  /** Month-to-month over-dispersion of wins (variance of the common shock). */
-  dispersion: number;
-  /** Expected arrivals in month index t. */
+  /** Over-dispersion of wins in windows of 1, 2, 3 months ([span − 1][month-in-quarter of the first month]): the variance of a period's common shock. */
+  dispersion: number[][];
+  /** Expected arrivals in month index t, and the standard error of that expectation (the fitted line's). */
   arrivals: (t: number) => number;
+  arrivalsError: (t: number) => number;
   /** Recent won amounts, ascending (sizes of new deals). */
   sizes: Float64Array;
   fiscalYearStartMonth: number;
@@ -212,21 +223,25 @@ export function learnSnapshotModel(h: CompiledHistory, stages: StageDef[], asOf:
   const R = new Float64Array(size);
   const W = new Float64Array(size);
   const L = new Float64Array(size);
-  // The same split by the parity of the month at risk (for the cross-validated dispersion).
+  // The same split into two folds of alternating 6-month blocks of the month at risk (for the
+  // cross-validated dispersion).
   const RF = [new Float64Array(size), new Float64Array(size)];
   const WF = [new Float64Array(size), new Float64Array(size)];
   const LF = [new Float64Array(size), new Float64Array(size)];
-  // One month ahead, per month observed × cell (for the dispersion).
+  // For the dispersion: deals per cell at each snapshot (and arrivals per month, in the new-deal
+  // cell), indexed by the month after the snapshot; wins 1..WINDOW months after each snapshot
+  // (existing deals) and after each creation month (new deals).
   const months = SNAPSHOT_MONTHS + 1;
   const R1 = new Float64Array(months * cells);
-  const W1 = new Float64Array(months * cells);
+  const WO = new Float64Array(months * WINDOW);
+  const WN = new Float64Array(months * WINDOW);
   const monthSlot = (t: number) => quarterSlot(t, fy);
   const observe = (cell: number, j: number, closedMonth: number, won: boolean) => {
     const last = Math.min(HORIZON, origin - j);
     for (let k = 1; k <= last; k++) {
       const t = j + k;
       const at = (cell * HORIZON + k - 1) * 3 + monthSlot(t);
-      const f = ((t % 2) + 2) % 2;
+      const f = foldOf(t);
       const rf = RF[f] as Float64Array;
       R[at] = (R[at] ?? 0) + 1;
       rf[at] = (rf[at] ?? 0) + 1;
@@ -235,10 +250,11 @@ export function learnSnapshotModel(h: CompiledHistory, stages: StageDef[], asOf:
         const into = won ? [W, WF[f] as Float64Array] : [L, LF[f] as Float64Array];
         for (const arr of into) arr[at] = (arr[at] ?? 0) + 1;
       }
-      if (k === 1 && t - firstSnapshot >= 0) {
-        const x = (t - firstSnapshot) * cells + cell;
-        R1[x] = (R1[x] ?? 0) + 1;
-        if (event && won) W1[x] = (W1[x] ?? 0) + 1;
+      if (k === 1 && t - firstSnapshot >= 0) R1[(t - firstSnapshot) * cells + cell] = (R1[(t - firstSnapshot) * cells + cell] ?? 0) + 1;
+      if (event && won && k <= WINDOW) {
+        const x = (cell === newCell ? j + 1 : j) - firstSnapshot;
+        const into = cell === newCell ? WN : WO;
+        if (x >= 0 && x < months) into[x * WINDOW + k - 1] = (into[x * WINDOW + k - 1] ?? 0) + 1;
       }
       if (event) return;
     }
@@ -278,28 +294,54 @@ export function learnSnapshotModel(h: CompiledHistory, stages: StageDef[], asOf:
 
   const full = estimate(R, W, L, cells, slots, prior);
   const { win, loss, winBy, lossBy, closes, calendarWin, calendarLoss, calendarCloses } = full;
-  // Over-dispersion of one-month-ahead won counts beyond Poisson (method of moments, floored at 0),
-  // measured out of sample: months of even index are predicted by the model learnt from the odd
-  // ones and vice versa (2-fold cross-validation), so the spread includes the error of learning.
+  // Over-dispersion of won counts beyond Poisson over windows of 1, 2 and 3 months after each
+  // month end (deals open then + deals created inside the window), by the method of moments
+  // (floored at 0), measured out of sample: windows starting in one fold are predicted by the
+  // model learnt from the other (2-fold cross-validation over 6-month blocks), so the spread
+  // includes the error of learning, and errors that persist over a quarter show in the 3-month one.
   const folds = [0, 1].map((f) => estimate(RF[1 - f] as Float64Array, WF[1 - f] as Float64Array, LF[1 - f] as Float64Array, cells, slots, prior));
-  let num = 0;
-  let den = 0;
-  let seen = 0;
-  for (let x = 0; x < months; x++) {
-    let o = 0;
-    let ex = 0;
-    const t = firstSnapshot + x;
-    const model = folds[((t % 2) + 2) % 2] as Estimate;
-    for (let c = 0; c < cells; c++) {
-      o += W1[x * cells + c] ?? 0;
-      ex += (R1[x * cells + c] ?? 0) * (model.winBy[c * HORIZON * 3 + monthSlot(t)] ?? 0);
+  const winWithin = (e: Estimate, cell: number, from: number, to: number): number => {
+    let survive = 1;
+    let p = 0;
+    for (let t = from; t <= to; t++) {
+      const at = (cell * HORIZON + Math.min(HORIZON, t - from + 1) - 1) * 3 + monthSlot(t);
+      const hw = Math.min(MAX_HAZARD, e.winBy[at] ?? 0);
+      p += survive * hw;
+      survive *= Math.max(0, 1 - hw - Math.min(MAX_HAZARD, e.lossBy[at] ?? 0));
     }
-    if (ex <= 0) continue;
-    seen++;
-    num += (o - ex) ** 2 - ex;
-    den += ex * ex;
-  }
-  const dispersion = seen >= MIN_DISPERSION_MONTHS && den > 0 ? Math.max(0, num / den) : DEFAULT_DISPERSION;
+    return p;
+  };
+  // Per window length and month-in-quarter of the window's first month (a quarter's first months
+  // have few, lumpy wins; its last month many): windows of other start months when too few.
+  const dispersion = [1, 2, 3].map((span) => {
+    const num = [0, 0, 0];
+    const den = [0, 0, 0];
+    const seen = [0, 0, 0];
+    for (let j = firstSnapshot; j + span <= origin; j++) {
+      const e = folds[foldOf(j + 1)] as Estimate;
+      const x = j + 1 - firstSnapshot;
+      let o = 0;
+      let ex = 0;
+      for (let c = 0; c < newCell; c++) {
+        const n = R1[x * cells + c] ?? 0;
+        if (n) ex += n * winWithin(e, c, j + 1, j + span);
+      }
+      for (let k = 1; k <= span; k++) o += WO[(j - firstSnapshot) * WINDOW + k - 1] ?? 0;
+      for (let t = j + 1; t <= j + span; t++) {
+        const n = R1[(t - firstSnapshot) * cells + newCell] ?? 0;
+        if (n) ex += n * winWithin(e, newCell, t, j + span);
+        for (let k = 1; k <= j + span - t + 1; k++) o += WN[(t - firstSnapshot) * WINDOW + k - 1] ?? 0;
+      }
+      if (ex <= 0) continue;
+      const slot = monthSlot(j + 1);
+      seen[slot] = (seen[slot] ?? 0) + 1;
+      num[slot] = (num[slot] ?? 0) + (o - ex) ** 2 - ex;
+      den[slot] = (den[slot] ?? 0) + ex * ex;
+    }
+    const sum = (a: number[]) => a.reduce((p, v) => p + v, 0);
+    const pooled = sum(seen) >= MIN_DISPERSION_MONTHS && sum(den) > 0 ? Math.max(0, sum(num) / sum(den)) : DEFAULT_DISPERSION;
+    return [0, 1, 2].map((slot) => ((seen[slot] ?? 0) >= MIN_DISPERSION_MONTHS && (den[slot] ?? 0) > 0 ? Math.max(0, (num[slot] ?? 0) / (den[slot] ?? 1)) : pooled));
+  });
 
   // Arrivals: least-squares line through the monthly creation counts since the first creation.
   const firstMonth = firstCreated === NEVER ? origin + 1 : monthIndexOfDay(firstCreated);
@@ -315,10 +357,18 @@ export function learnSnapshotModel(h: CompiledHistory, stages: StageDef[], asOf:
   for (let q = 0; q < n; q++) { sxy += ((xs[q] ?? 0) - mx) * ((ys[q] ?? 0) - my); sxx += ((xs[q] ?? 0) - mx) ** 2; }
   const slope = n >= 3 && sxx > 0 ? sxy / sxx : 0;
   const arrivals = (t: number) => Math.max(0, my + slope * (t - (origin - ARRIVAL_MONTHS + 1) - mx));
+  // Standard error of the line at month t (residual variance s² · (1/n + (x − x̄)² / Sxx)).
+  let rss = 0;
+  for (let q = 0; q < n; q++) rss += ((ys[q] ?? 0) - (my + slope * ((xs[q] ?? 0) - mx))) ** 2;
+  const s2 = n > 2 ? rss / (n - 2) : my;
+  const arrivalsError = (t: number) => {
+    const x = t - (origin - ARRIVAL_MONTHS + 1);
+    return n ? Math.sqrt(s2 * (1 / n + (sxx > 0 && n >= 3 ? (x - mx) ** 2 / sxx : 0))) : 0;
+  };
 
   const chosen = sizes.length >= 10 ? sizes : allSizes;
   return {
-    origin, remaining, cells, cellOf, win, loss, winBy, lossBy, atRisk: R, wonCount: W, lostCount: L, closes, calendarWin, calendarLoss, calendarCloses, dispersion, arrivals,
+    origin, remaining, cells, cellOf, win, loss, winBy, lossBy, atRisk: R, wonCount: W, lostCount: L, closes, calendarWin, calendarLoss, calendarCloses, dispersion, arrivals, arrivalsError,
     sizes: Float64Array.from(chosen).sort(), fiscalYearStartMonth: fy,
   };
 }
