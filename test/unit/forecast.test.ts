@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, BANDS, backtest, calibratedStageProbabilities, compileHistories, coverage, dayOf, estimate, forecast, HORIZON,
+  accuracy, BANDS, backtest, DEFAULT_DISPERSION, calibratedStageProbabilities, compileHistories, coverage, dayOf, estimate, forecast, HORIZON,
   learnSnapshotModel, mape, openCountTrend, seasonalNaive, trailingMean,
   type OpportunityHistory, type StageDef,
 } from '../../worker/services/forecast';
@@ -159,6 +159,8 @@ describe('month-end snapshot model', () => {
     // up to March. Month-in-quarter slots (fiscal year from January): Jan 0, Feb 1, Mar 2.
     const m = learnSnapshotModel(compileHistories(histories, stages), stages, dayOf('2026-03-31'), 1);
     expect(m.remaining).toBe(1);
+    // Too few months to measure the over-dispersion: the default, for every window and month.
+    expect(m.dispersion.flat()).toEqual(Array(9).fill(DEFAULT_DISPERSION));
     const risk = (cell: number, k: number, slot: number) => [m.atRisk[at(cell, k, slot)], m.wonCount[at(cell, k, slot)], m.lostCount[at(cell, k, slot)]];
     // End of January: A (age 21), B (26), D (11) in s1, band 0 (< 30 days).
     expect(risk(0, 1, 1)).toEqual([3, 1, 0]); // February: B won

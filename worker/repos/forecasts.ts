@@ -4,10 +4,12 @@
 // Loading a history as it stood at the end of a local date takes FORECAST_READ_STATEMENTS = 2
 // statements whatever the tenant's size: one over opportunities with each one's stage changes
 // folded into a JSON array (json_group_array, via the (tenant_id, opportunity_id, changed_at)
-// index), one for the stages. Instants become tenant-local dates in JS through a table of local
-// midnights (one per day of the history, so daylight-saving zones are exact). Rows come back as
-// arrays, not objects, and stage ids and dates are interned, so 100,000 opportunities stay a few
-// tens of MB.
+// index), one for the stages. The rows are compiled in one pass into typed arrays
+// (services/forecast/compiled.ts: day numbers, amounts, outcome, stage-entry events) and each row
+// is released as soon as it is read, so no per-opportunity object outlives the load: 100,000
+// opportunities with 200,000 stage changes are ~4 MB compiled. Instants become tenant-local days
+// through a table of local midnights (one per day of the history, so daylight-saving zones are
+// exact).
 //
 // Writing a date's forecast takes FORECAST_WRITE_STATEMENTS = 2 (delete the date's rows + one
 // insert of all 12 rows as ONE JSON parameter expanded by json_each); they ride in the stats

@@ -52,6 +52,8 @@ export const MIN_DISPERSION_MONTHS = 6;
 /** Months of creation counts the arrival trend is fitted on. */
 export const ARRIVAL_MONTHS = 24;
 export const MAX_HAZARD = 0.95;
+/** Most amounts kept for the sizes of new deals. */
+export const MAX_SIZES = 1000;
 /** Longest window (months) whose over-dispersion is measured: a quarter. */
 export const WINDOW = 3;
 /** Cross-validation fold of month index t: alternating 6-month blocks. */
@@ -186,7 +188,7 @@ export interface SnapshotModel {
   /** Expected arrivals in month index t, and the standard error of that expectation (the fitted line's). */
   arrivals: (t: number) => number;
   arrivalsError: (t: number) => number;
-  /** Recent won amounts, ascending (sizes of new deals). */
+  /** Won amounts of the last 24 months (every amount seen when fewer than 10), ascending, at most MAX_SIZES (sizes of new deals). */
   sizes: Float64Array;
   fiscalYearStartMonth: number;
 }
@@ -366,9 +368,12 @@ export function learnSnapshotModel(h: CompiledHistory, stages: StageDef[], asOf:
     return n ? Math.sqrt(s2 * (1 / n + (sxx > 0 && n >= 3 ? (x - mx) ** 2 / sxx : 0))) : 0;
   };
 
-  const chosen = sizes.length >= 10 ? sizes : allSizes;
+  const chosen = (sizes.length >= 10 ? sizes : allSizes).sort((a, b) => a - b);
+  // At most MAX_SIZES amounts (evenly spaced order statistics: the same distribution), since each
+  // Monte Carlo draw re-weighs all of them.
+  const thinned = chosen.length > MAX_SIZES ? Array.from({ length: MAX_SIZES }, (_, q) => chosen[Math.round((q * (chosen.length - 1)) / (MAX_SIZES - 1))] ?? 0) : chosen;
   return {
     origin, remaining, cells, cellOf, win, loss, winBy, lossBy, atRisk: R, wonCount: W, lostCount: L, closes, calendarWin, calendarLoss, calendarCloses, dispersion, arrivals, arrivalsError,
-    sizes: Float64Array.from(chosen).sort(), fiscalYearStartMonth: fy,
+    sizes: Float64Array.from(thinned), fiscalYearStartMonth: fy,
   };
 }
