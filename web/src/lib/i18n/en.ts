@@ -26,6 +26,7 @@ export const en = {
 		fixFields: 'Please correct the highlighted fields.',
 		requestId: '(Request ID: {{id}})',
 		code: {
+			password_changed: 'Your password was changed in another window. Log in again.',
 			invalid_credentials: 'The email or password is incorrect.',
 			rate_limited: 'Too many attempts. Try again in {{minutes}} minutes.',
 			email_taken: 'An account with this email already exists. Log in instead.',
@@ -122,6 +123,7 @@ export const en = {
 		open: 'Open',
 	},
 	account: {
+		wrongCurrent: 'The current password is incorrect.',
 		pageTitle: 'Account',
 		title: 'Your account',
 		back: 'Back',

@@ -28,6 +28,7 @@ export const zhCN = {
 		fixFields: '请修改标出的字段。',
 		requestId: '（请求编号：{{id}}）',
 		code: {
+			password_changed: '密码已在其他窗口修改，请重新登录。',
 			invalid_credentials: '邮箱或密码不正确。',
 			rate_limited: '尝试次数过多，请 {{minutes}} 分钟后再试。',
 			email_taken: '该邮箱已注册，请直接登录。',
@@ -123,6 +124,7 @@ export const zhCN = {
 		open: '进行中',
 	},
 	account: {
+		wrongCurrent: '当前密码不正确。',
 		pageTitle: '账户',
 		title: '我的账户',
 		back: '返回',
