@@ -234,6 +234,9 @@ test.describe('CSV import', () => {
 		await page.goto(`/${owner.slug}/settings`);
 		await page.getByTestId('settings-import-link').click();
 		await expect(page.getByRole('heading', { name: '导入数据', level: 1 })).toBeVisible();
+		// The page belongs to the settings area: on a phone the board stays one tap away.
+		await expect(page.getByTestId('settings-link')).toHaveAttribute('aria-current', 'page');
+		await expect(page.getByTestId('nav-board')).toBeVisible();
 
 		// A file that cannot be read is refused with a reason, in Chinese.
 		await page.getByTestId('import-file').setInputFiles({ name: '空.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
