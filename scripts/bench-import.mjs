@@ -8,8 +8,9 @@
 // 3. the same file parsed and normalized by the same module directly in Node, as the floor of the
 //    dry run (what the request costs beyond parsing).
 // Prints rows/second for the dry run and the import, the counts, and that every row is accounted for.
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { mulberry32 } from '../worker/services/forecast/prng.ts';
-import { normalizeRows, parseCsv, suggestMapping } from '../worker/services/import/index.ts';
 import { prepareState, startMiniflare } from './bench-lib.mjs';
 
 const PORT = 8796;
@@ -50,6 +51,10 @@ async function json(/** @type {Response} */ response, /** @type {number[]} */ ex
 
 console.log('▸ building the web app and migrating a fresh local D1…');
 prepareState(STATE);
+// The parsing module for the Node floor, bundled (its imports are extensionless TypeScript).
+const floorModule = join(process.cwd(), STATE, 'import-floor.mjs');
+await build({ entryPoints: ['worker/services/import/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: floorModule, logLevel: 'warning' });
+const { normalizeRows, parseCsv, suggestMapping } = await import(floorModule);
 const server = await startMiniflare(STATE, PORT);
 try {
   const headers = { 'content-type': 'application/json', origin: ORIGIN };
@@ -88,15 +93,15 @@ try {
   const d0 = performance.now();
   const preview = await json(await fetch(`${base}/imports`, { method: 'POST', headers: { cookie, origin: ORIGIN }, body: form() }), [201]);
   const dryMs = performance.now() - d0;
-  console.log(`  preview: ${JSON.stringify(preview.counts)}`);
+  console.log(`  preview: ${JSON.stringify(preview.preview)} (${preview.issues.length} issues listed)`);
 
   const c0 = performance.now();
-  await json(await fetch(`${base}/imports/${preview.id}/commit`, { method: 'POST', headers: { cookie, origin: ORIGIN } }), [202]);
+  await json(await fetch(`${base}/imports/${preview.id}/commit`, { method: 'POST', headers: { cookie, origin: ORIGIN, 'content-type': 'application/json' }, body: '{}' }), [202]);
   let status;
   for (;;) {
     status = await json(await fetch(`${base}/imports/${preview.id}`, { headers: { cookie } }), [200]);
     if (!['queued', 'running'].includes(status.status)) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const commitMs = performance.now() - c0;
   const counts = status.counts;

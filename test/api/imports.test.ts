@@ -227,6 +227,32 @@ describe('commit', () => {
     expect(after.map((o) => o.title)).toContain('Gamma deal (renamed)');
   });
 
+  it('imports accounts and then contacts linked to them by name, and updates accounts by external id', async () => {
+    const { client, tenant } = await signUp();
+    const base = `/api/t/${tenant.slug}`;
+    const accounts = await importFile(client, tenant.slug, 'ID,Company Name,Industry,City\r\nA-1,Huawei Tech,Telecom,Shenzhen\r\nA-2,Acme GmbH,,Berlin\r\n', {
+      entity: 'accounts', mapping: { ID: 'externalId', 'Company Name': 'name', Industry: 'industry', City: 'city' },
+    });
+    expect(accounts.result.counts).toMatchObject({ rows: 2, created: 2, updated: 0 });
+    const contacts = await importFile(client, tenant.slug, 'Name,Company,Email,Key contact\r\nLi Na,Huawei Tech,li@example.com,yes\r\nBob,New Buyer Ltd,bob@example,no\r\n', {
+      entity: 'contacts', mapping: { Name: 'name', Company: 'account', Email: 'email', 'Key contact': 'isKey' },
+    });
+    expect(contacts.result.counts).toMatchObject({ rows: 2, created: 2 });
+    // Bob's e-mail is not one: a warning, the contact kept without it.
+    expect(contacts.preview.issues).toEqual([expect.objectContaining({ rowNumber: 3, code: 'invalid_email', severity: 'warning' })]);
+    const accountIds = new Map(((await client.get(`${base}/accounts?limit=50`)).body.accounts as { id: string; name: string }[]).map((a) => [a.name, a.id]));
+    const list = (await client.get(`${base}/contacts?limit=50`)).body.contacts as { name: string; accountId: string | null; email: string | null; isKey: boolean }[];
+    expect(list.find((c) => c.name === 'Li Na')).toMatchObject({ accountId: accountIds.get('Huawei Tech'), email: 'li@example.com', isKey: true });
+    expect(list.find((c) => c.name === 'Bob')).toMatchObject({ accountId: accountIds.get('New Buyer Ltd'), email: null, isKey: false });
+    // Same ids again with a new city: updated, the industry the file leaves empty kept.
+    const again = await importFile(client, tenant.slug, 'ID,Company Name,Industry,City\r\nA-1,Huawei Tech,,Dongguan\r\n', {
+      entity: 'accounts', mapping: { ID: 'externalId', 'Company Name': 'name', Industry: 'industry', City: 'city' },
+    });
+    expect(again.result.counts).toMatchObject({ created: 0, updated: 1 });
+    const all = (await client.get(`${base}/accounts?limit=50`)).body.accounts as { name: string; city: string | null; industry: string | null }[];
+    expect(all.filter((a) => a.name === 'Huawei Tech')).toEqual([expect.objectContaining({ city: 'Dongguan', industry: 'Telecom' })]);
+  });
+
   it('keeps each tenant’s import to itself (ids of another tenant answer 404)', async () => {
     const a = await signUp();
     const b = await signUp();

@@ -69,9 +69,10 @@ export function importRepo(scope: RepoScope) {
     for (let i = 0; i < ids.length; i += 20_000) {
       const list = json(ids.slice(i, i + 20_000));
       const rows = await db.all<{ id: string; external_id: string | null; stage_id: string | null; pipeline_id: string | null }>(sql`
+        -- "+tenant_id" below keeps SQLite on the primary key for our ids instead of scanning the tenant's rows.
         select id, external_id, ${stageColumns} from ${table} where tenant_id = ${tenantId} and external_id in (select value from json_each(${list}))
         union all
-        select id, external_id, ${stageColumns} from ${table} where tenant_id = ${tenantId} and id in (select value from json_each(${list}))`);
+        select id, external_id, ${stageColumns} from ${table} where +tenant_id = ${tenantId} and id in (select value from json_each(${list}))`);
       // An external id wins over our id: a file of another CRM could hold an id that looks like ours.
       for (const row of rows) if (!found.has(row.id) || row.external_id === null) found.set(row.id, { id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id });
       for (const row of rows) if (row.external_id !== null) found.set(row.external_id, { id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id });
@@ -338,9 +339,10 @@ export function importRepo(scope: RepoScope) {
         const stageIds = [...new Set([...creates, ...moving].map((r) => r.stageId!))];
         const tails = new Map<string, string | null>();
         if (stageIds.length) {
+          // One max() per stage, so each is a single index seek (a GROUP BY would scan every card of the stages).
           const rowsMax = await db.all<{ stage_id: string; last: string | null }>(sql`
-            select stage_id, max(position) as last from ${opportunities}
-            where tenant_id = ${tenantId} and stage_id in (select value from json_each(${json(stageIds)})) group by stage_id`);
+            select j.value as stage_id, (select max(o.position) from ${opportunities} o where o.tenant_id = ${tenantId} and o.stage_id = j.value) as last
+            from json_each(${json(stageIds)}) j`);
           for (const r of rowsMax) tails.set(r.stage_id, r.last);
         }
         const positions = new Map<string, string[]>();
@@ -495,10 +497,11 @@ export function importRepo(scope: RepoScope) {
      */
     async undoStep(importId: string, now: number): Promise<boolean> {
       const undoing = sql`exists (select 1 from ${imports} where ${imports.tenantId} = ${tenantId} and ${imports.id} = ${importId} and ${imports.status} = 'undoing')`;
+      // Whether anything is left, not how much: a count would read every remaining row at each step.
       const [opps, cons, accs] = await db.batch([
-        db.select({ n: sql<number>`count(*)` }).from(opportunities).where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.importId, importId))),
-        db.select({ n: sql<number>`count(*)` }).from(contacts).where(and(eq(contacts.tenantId, tenantId), eq(contacts.importId, importId))),
-        db.select({ n: sql<number>`count(*)` }).from(accounts).where(and(eq(accounts.tenantId, tenantId), eq(accounts.importId, importId))),
+        db.select({ n: sql<number>`1` }).from(opportunities).where(and(eq(opportunities.tenantId, tenantId), eq(opportunities.importId, importId))).limit(1),
+        db.select({ n: sql<number>`1` }).from(contacts).where(and(eq(contacts.tenantId, tenantId), eq(contacts.importId, importId))).limit(1),
+        db.select({ n: sql<number>`1` }).from(accounts).where(and(eq(accounts.tenantId, tenantId), eq(accounts.importId, importId))).limit(1),
       ]);
       const limit = IMPORT_CHUNK_ROWS;
       if ((opps[0]?.n ?? 0) > 0) {
@@ -508,7 +511,7 @@ export function importRepo(scope: RepoScope) {
           (sql`delete from ${opportunityProducts} where tenant_id = ${tenantId} and opportunity_id in ${batchIds} and ${undoing}`),
           (sql`delete from ${opportunityContacts} where tenant_id = ${tenantId} and opportunity_id in ${batchIds} and ${undoing}`),
           (sql`delete from ${activities} where tenant_id = ${tenantId} and opportunity_id in ${batchIds} and ${undoing}`),
-          (sql`delete from ${opportunities} where tenant_id = ${tenantId} and id in ${batchIds} and ${undoing}`),
+          (sql`delete from ${opportunities} where +tenant_id = ${tenantId} and id in ${batchIds} and ${undoing}`),
         ]);
         return false;
       }
@@ -517,7 +520,7 @@ export function importRepo(scope: RepoScope) {
         await batch([
           (sql`update ${opportunities} set primary_contact_id = null where tenant_id = ${tenantId} and primary_contact_id in ${batchIds} and ${undoing}`),
           (sql`delete from ${opportunityContacts} where tenant_id = ${tenantId} and contact_id in ${batchIds} and ${undoing}`),
-          (sql`delete from ${contacts} where tenant_id = ${tenantId} and id in ${batchIds} and ${undoing}`),
+          (sql`delete from ${contacts} where +tenant_id = ${tenantId} and id in ${batchIds} and ${undoing}`),
         ]);
         return false;
       }
@@ -526,7 +529,7 @@ export function importRepo(scope: RepoScope) {
         await batch([
           (sql`update ${opportunities} set account_id = null where tenant_id = ${tenantId} and account_id in ${batchIds} and ${undoing}`),
           (sql`update ${contacts} set account_id = null where tenant_id = ${tenantId} and account_id in ${batchIds} and ${undoing}`),
-          (sql`delete from ${accounts} where tenant_id = ${tenantId} and id in ${batchIds} and ${undoing}`),
+          (sql`delete from ${accounts} where +tenant_id = ${tenantId} and id in ${batchIds} and ${undoing}`),
         ]);
         return false;
       }
