@@ -143,10 +143,18 @@ test.describe('CSV import', () => {
 		const beforeCommit = await page.request.get(`/api/t/${owner.slug}/opportunities?limit=100`);
 		expect(((await beforeCommit.json()) as { opportunities: unknown[] }).opportunities).toHaveLength(0);
 
-		// Import: the progress bar, then the summary.
+		// Import: the progress bar, polled until done, then the summary.
+		const polls: { status: string; done: number; total: number }[] = [];
+		page.on('response', (response) => {
+			if (response.request().method() === 'GET' && /\/api\/t\/[^/]+\/imports\/[^/]+$/.test(new URL(response.url()).pathname)) {
+				void response.json().then((body: { status: string; progress: { done: number; total: number } }) => polls.push({ status: body.status, ...body.progress }));
+			}
+		});
 		await page.getByTestId('import-commit').click();
 		await expect(page.getByTestId('import-run')).toBeVisible();
 		await expect(page.getByTestId('import-summary')).toBeVisible({ timeout: JOB_TIMEOUT });
+		await expect.poll(() => polls.at(-1)).toEqual({ status: 'done', done: 5, total: 5 });
+		expect(polls.slice(0, -1).every((poll) => ['queued', 'running'].includes(poll.status))).toBe(true);
 		await expect(page.getByTestId('import-summary-title')).toHaveText('Import finished');
 		await expect(page.getByTestId('summary-rows')).toHaveText('6');
 		await expect(page.getByTestId('summary-created')).toHaveText('5');
