@@ -205,7 +205,12 @@ export const importRoutes = newRouter<TenantEnv>()
       );
       if (form.dryRun === 'false') {
         await repos.imports.queue(id, { mapping: plan.mapping, valueMap: options.valueMap ?? {}, dateFormats: plan.dateFormats }, { userId: c.get('user').id, now }, { fileName: file.name, rows: stored.preview.rows });
-        await enqueue(c, { tenantId: c.get('tenant').id, importId: id, step: 'prepare' });
+        try {
+          await enqueue(c, { tenantId: c.get('tenant').id, importId: id, step: 'prepare' });
+        } catch (error) {
+          await repos.imports.markFailed(id, 'The import could not be queued.', now);
+          throw error;
+        }
       }
       return c.json(full((await repos.imports.get(id))!), 201);
     },
