@@ -21,7 +21,7 @@ export default defineConfig(async () => {
           // SAMPLE_STATS_DAYS 0: sample signups in the tests do not start a background recompute
           // (dozens of them would keep the local queue busy); test/api/stats.test.ts turns it on.
           // PASSWORD_KDF: cheap Argon2id parameters (worker/auth/password.ts) — sign-ups were most of the suite's time.
-          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0', SAMPLE_STATS_DAYS: '0', PASSWORD_KDF: 'weak-for-tests-only' },
+          bindings: { TEST_MIGRATIONS: migrations, NIGHTLY_RETRY_DELAY_SECONDS: '0', SAMPLE_STATS_DAYS: '0', PASSWORD_KDF: 'weak-for-tests-only', FUZZ_REQUESTS: process.env.FUZZ_REQUESTS ?? '10000', FUZZ_SEED: process.env.FUZZ_SEED ?? '20261207' },
           // wrangler.toml's consumers (retries, dead letter queue), without the wait for a batch to fill.
           queueConsumers: Object.fromEntries(
             (config.queues.consumers ?? []).map((c: { queue: string; max_batch_size?: number; max_retries?: number; dead_letter_queue?: string }) => [
@@ -33,7 +33,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ['test/{unit,api,jobs,isolation}/**/*.test.ts'],
+      include: ['test/{unit,api,jobs,isolation,fuzz}/**/*.test.ts'],
       setupFiles: ['./test/helpers/apply-migrations.ts'],
       testTimeout: 30_000,
     },

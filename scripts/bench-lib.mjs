@@ -68,3 +68,39 @@ export function workerdPeakRss() {
   }
   return peak;
 }
+
+/**
+ * Bytes on disk per table (its indexes included, from SQLite's dbstat) in a seeded D1 file, per row
+ * and per opportunity all told, and what a 10 GB D1 database holds at that size.
+ * @param {string} file
+ */
+export async function storageReport(file) {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(file, { readOnly: true });
+  const owner = new Map(db.prepare("select name, tbl_name from sqlite_master where type in ('table', 'index')").all().map((r) => [String(r.name), String(r.tbl_name)]));
+  /** @type {Map<string, number>} */
+  const bytes = new Map();
+  for (const row of db.prepare('select name, sum(pgsize) as bytes from dbstat group by name').all()) {
+    const table = owner.get(String(row.name)) ?? String(row.name);
+    bytes.set(table, (bytes.get(table) ?? 0) + Number(row.bytes));
+  }
+  const count = (/** @type {string} */ table) => Number(db.prepare(`select count(*) as n from "${table}"`).get()?.n ?? 0);
+  const tables = ['opportunities', 'stage_changes', 'activities', 'opportunity_products', 'accounts', 'contacts', 'daily_stats', 'forecasts'];
+  const opportunities = count('opportunities');
+  const tenantDays = Number(db.prepare('select count(*) as n from (select distinct tenant_id, as_of_date from daily_stats)').get()?.n ?? 0);
+  console.log('\nStorage (SQLite pages incl. indexes, dbstat):');
+  console.log('table                      rows        bytes   bytes/row');
+  let perOpportunity = 0;
+  for (const table of tables) {
+    const rows = count(table);
+    const size = bytes.get(table) ?? 0;
+    if (!['daily_stats', 'forecasts'].includes(table)) perOpportunity += opportunities ? size / opportunities : 0;
+    console.log(`${table.padEnd(22)} ${String(rows).padStart(10)} ${String(size).padStart(12)} ${(rows ? size / rows : 0).toFixed(0).padStart(10)}`);
+  }
+  const snapshot = tenantDays ? ((bytes.get('daily_stats') ?? 0) + (bytes.get('forecasts') ?? 0)) / tenantDays : 0;
+  const GB10 = 10 * 1000 ** 3;
+  console.log(`per opportunity, all told (its history, follow-ups, lines, accounts, contacts, indexes): ${perOpportunity.toFixed(0)} bytes`);
+  console.log(`statistics + forecasts per tenant and day: ${(snapshot / 1024).toFixed(1)} KB (${tenantDays} tenant-days)`);
+  console.log(`a 10 GB D1 database holds ≈ ${(GB10 / perOpportunity / 1e6).toFixed(1)} M opportunities, or ≈ ${Math.floor(GB10 / (perOpportunity * 2000 + snapshot * 365 * 3)).toLocaleString('en')} tenants of 2,000 opportunities with 3 years of daily snapshots`);
+  db.close();
+}

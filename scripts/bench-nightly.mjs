@@ -18,7 +18,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { build } from 'esbuild';
 // Node 24 runs the engine's PRNG straight from TypeScript (type stripping), so every run seeds the same data.
 import { mulberry32 } from '../worker/services/forecast/prng.ts';
-import { d1File, percentile, prepareState, startMiniflare, workerdPeakRss } from './bench-lib.mjs';
+import { d1File, percentile, prepareState, startMiniflare, storageReport, workerdPeakRss } from './bench-lib.mjs';
 
 const PORT = 8793;
 const STATE = '.wrangler/bench-nightly';
@@ -217,4 +217,5 @@ D1 statements per message: ${bigFloor.statements} (big tenant), ${[...new Set(sm
 peak memory: workerd RSS ${mb(bigRss)} (big tenant phase), ${mb(smallRss)} (1,000-tenant phase) — includes the local D1's SQLite cache;
              JS heap one message holds live (at its statements) in the floor: ${mb(bigHeap)} (big tenant), ${(smallHeap / 1024 / 1024).toFixed(1)} MB (a 1,000-opportunity tenant)
 failed runs: ${bigFailed + smallFailed}`);
+await storageReport(file);
 process.exit(bigFailed + smallFailed > 0 ? 1 : 0);

@@ -29,6 +29,9 @@ export function openFloor(file: string) {
   return {
     board: (tenantId: string, pipelineId: string, limit = 50) =>
       opportunityRepo(repoScope(db as never, tenantId)).board(pipelineId, {}, limit),
+    /** The list's first page, default sort (GET …/opportunities?limit=50). */
+    list: (tenantId: string, limit = 50) =>
+      opportunityRepo(repoScope(db as never, tenantId)).list({}, { sort: 'createdAt', direction: 'desc', limit }),
     takeStatementCount() {
       const n = statements;
       statements = 0;

@@ -24,6 +24,41 @@ test('logging out and back in returns to the pipeline', async ({ page, request, 
 	await expect(page.getByTestId('board-column').first()).toBeVisible();
 });
 
+test('changing the password logs out every other browser and keeps this one', async ({ page, browser, request, baseURL }) => {
+	const account = await createAccount(request, baseURL!, { label: 'pwchange' });
+	const other = await browser.newContext({ locale: 'en-US' });
+	const otherPage = await other.newPage();
+	await logIn(otherPage, account);
+	await expect(otherPage).toHaveURL(new RegExp(`/${account.slug}/board/`));
+
+	await logIn(page, account);
+	await expect(page).toHaveURL(new RegExp(`/${account.slug}/board/`));
+	await page.getByRole('button', { name: `Account menu for ${account.name}` }).click();
+	await page.getByRole('link', { name: 'Account and password' }).click();
+	await expect(page).toHaveURL(/\/account$/);
+	await expect(page.getByTestId('account-who')).toContainText(account.email);
+
+	const newPassword = 'a brand new passphrase 2026';
+	await page.getByLabel('Current password').fill('not the password');
+	await page.getByLabel('New password', { exact: true }).fill(newPassword);
+	await page.getByLabel('New password again').fill(newPassword);
+	await page.getByRole('button', { name: 'Change password' }).click();
+	await expect(page.getByText('The current password is incorrect.')).toBeVisible();
+
+	await page.getByLabel('Current password').fill(account.password);
+	await page.getByRole('button', { name: 'Change password' }).click();
+	await expect(page.getByTestId('password-changed')).toBeVisible();
+
+	// This browser carries on; the other one is logged out.
+	await page.goto(`/${account.slug}`);
+	await expect(page.getByTestId('pipeline-name')).toHaveText('New business');
+	await otherPage.goto(`/${account.slug}`);
+	await expect(otherPage).toHaveURL(/\/login\?next=/);
+	await logIn(otherPage, { email: account.email, password: newPassword });
+	await expect(otherPage).toHaveURL(new RegExp(`/${account.slug}/board/`));
+	await other.close();
+});
+
 test('a wrong password shows that the email or password is incorrect', async ({ page, request, baseURL }) => {
 	const account = await createAccount(request, baseURL!, { label: 'wrongpw' });
 

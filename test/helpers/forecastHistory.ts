@@ -21,7 +21,8 @@ export const generatedStages: StageDef[] = [
   { id: 'lost', position: 5, kind: 'lost', probability: 0 },
 ];
 
-export function generateHistory(seed: number, from = '2022-01-01', to = '2025-12-31'): OpportunityHistory[] {
+/** `scale` multiplies the arrival rate (scale tests: the same business, bigger). */
+export function generateHistory(seed: number, from = '2022-01-01', to = '2025-12-31', scale = 1): OpportunityHistory[] {
   const rand = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand());
   const skills = [0.12, 0.2, 0.28, 0.35, 0.45];
@@ -30,7 +31,7 @@ export function generateHistory(seed: number, from = '2022-01-01', to = '2025-12
   let n = 0;
   for (let day = 0, date = from; date <= to; day++, date = addDays(from, day)) {
     const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
-    const rate = 1.2 * 1.2 ** (day / 365) * (weekday === 0 || weekday === 6 ? 0.3 : 1.25);
+    const rate = scale * 1.2 * 1.2 ** (day / 365) * (weekday === 0 || weekday === 6 ? 0.3 : 1.25);
     let k = 0;
     for (let p = rand(), limit = Math.exp(-rate); p > limit; p *= rand()) k++;
     for (let i = 0; i < k; i++) {

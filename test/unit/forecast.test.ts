@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, arrivalRate, asOfView, backtest, calibratedStageProbabilities, coverage, forecast, kaplanMeier,
-  mape, monthInQuarterFactors, openCountTrend, seasonalNaive, survivalAt, trailingMean,
+  accuracy, BANDS, backtest, DEFAULT_DISPERSION, calibratedStageProbabilities, compileHistories, coverage, dayOf, estimate, forecast, HORIZON,
+  learnSnapshotModel, mape, openCountTrend, seasonalNaive, trailingMean,
   type OpportunityHistory, type StageDef,
 } from '../../worker/services/forecast';
 
@@ -54,63 +54,28 @@ describe('calibrated stage probabilities', () => {
       opp({ createdDate: '2026-01-01', changes: [{ date: '2026-01-07', fromStageId: 's1', toStageId: 'lost' }], outcome: { kind: 'lost', date: '2026-01-07' } }),
       opp({ createdDate: '2026-01-01', changes: [{ date: '2026-01-05', fromStageId: 's1', toStageId: 's2' }] }), // open: not counted
     ];
-    const p = calibratedStageProbabilities(asOfView(histories, '2026-02-01'), stages);
+    const p = calibratedStageProbabilities(compileHistories(histories, stages), stages, '2026-02-01');
     expect(p.get('s1')).toEqual({ won: 2, closed: 3, probability: (2 + 10 * 0.5) / (3 + 10) });
     expect(p.get('s2')).toEqual({ won: 2, closed: 2, probability: (2 + 10 * 0.8) / (2 + 10) });
     // As of 2026-01-22 only the first win and the loss are known.
-    const early = calibratedStageProbabilities(asOfView(histories, '2026-01-22'), stages);
+    const early = calibratedStageProbabilities(compileHistories(histories, stages), stages, '2026-01-22');
     expect(early.get('s1')?.probability).toBeCloseTo((1 + 5) / 12, 12);
     expect(early.get('s2')?.probability).toBeCloseTo((1 + 8) / 11, 12);
   });
 });
 
-describe('Kaplan–Meier', () => {
-  it('handles censored observations', () => {
-    // 2 event, 3 censored, 5 two events, 8 censored: S(2) = 4/5, S(5) = 4/5 · (1 − 2/3) = 4/15.
-    const curve = kaplanMeier([
-      { duration: 2, event: true }, { duration: 3, event: false }, { duration: 5, event: true },
-      { duration: 5, event: true }, { duration: 8, event: false },
-    ]);
-    expect(curve.times).toEqual([2, 5]);
-    expect(survivalAt(curve, 1)).toBe(1);
-    expect(survivalAt(curve, 2)).toBeCloseTo(0.8, 12);
-    expect(survivalAt(curve, 4)).toBeCloseTo(0.8, 12);
-    expect(survivalAt(curve, 5)).toBeCloseTo(4 / 15, 12);
-    expect(survivalAt(curve, 100)).toBeCloseTo(4 / 15, 12);
-  });
-});
-
-describe('arrivals, seasonality, baselines', () => {
-  it('arrival rate = created in the last 90 days / 90', () => {
-    const histories = [
-      ...Array.from({ length: 9 }, () => opp({ createdDate: '2026-03-01' })),
-      opp({ createdDate: '2025-12-15' }), // 91 days before asOf: outside
-      opp({ createdDate: '2026-03-16' }), // after asOf
-    ];
-    // Window: 2025-12-16 .. 2026-03-15
-    expect(arrivalRate(asOfView(histories, '2026-03-15'), '2026-03-15')).toBeCloseTo(0.1, 12);
-    expect(arrivalRate(asOfView([...histories, opp({ createdDate: '2025-12-16' })], '2026-03-15'), '2026-03-15')).toBeCloseTo(10 / 90, 12);
-  });
-
-  it('month-in-quarter factors shrink toward 1 with 2 pseudo-quarters', () => {
-    const histories = [won('2026-01-05', '2026-01-10', 100), won('2026-01-05', '2026-03-10', 500), won('2026-01-05', '2026-06-10', 600), won('2026-01-05', '2026-07-05', 999)];
-    // Complete quarters before 2026-07-01: Q1, Q2 (n = 2); raw = 3·[100, 0, 1100]/1200 = [0.25, 0, 2.75].
-    const f = monthInQuarterFactors(asOfView(histories, '2026-07-15'), '2026-07-15', 1);
-    expect(f[0]).toBeCloseTo((2 * 0.25 + 2) / 4, 12);
-    expect(f[1]).toBeCloseTo(0.5, 12);
-    expect(f[2]).toBeCloseTo((2 * 2.75 + 2) / 4, 12);
-    expect(monthInQuarterFactors([], '2026-07-15', 1)).toEqual([1, 1, 1]);
-  });
-
+describe('baselines', () => {
   it('trailing mean of the last 3 complete periods and seasonal naive', () => {
-    const opps = asOfView([
+    const h = compileHistories([
       won('2025-01-01', '2025-08-01', 70), won('2025-01-01', '2026-03-30', 90), won('2025-01-01', '2026-04-10', 300),
-      won('2025-01-01', '2026-05-05', 150), won('2025-01-01', '2026-06-20', 600),
-    ], '2026-06-30');
-    expect(trailingMean(opps, '2026-07-01', 1)).toBe((600 + 150 + 300) / 3);
-    expect(seasonalNaive(opps, '2026-07-01', 1)).toBe(300); // April
-    expect(trailingMean(opps, '2026-07-01', 3)).toBe((1050 + 90 + 0) / 3);
-    expect(seasonalNaive(opps, '2026-07-01', 3)).toBe(70); // 2025 Q3
+      won('2025-01-01', '2026-05-05', 150), won('2025-01-01', '2026-06-20', 600), won('2025-01-01', '2026-07-01', 5000),
+    ], stages);
+    expect(trailingMean(h, '2026-07-01', 1, '2026-06-30')).toBe((600 + 150 + 300) / 3);
+    expect(seasonalNaive(h, '2026-07-01', 1, '2026-06-30')).toBe(300); // April
+    expect(trailingMean(h, '2026-07-01', 3, '2026-06-30')).toBe((1050 + 90 + 0) / 3);
+    expect(seasonalNaive(h, '2026-07-01', 3, '2026-06-30')).toBe(70); // 2025 Q3
+    // Known at asOf only: a win on 2026-06-20 is not yet known on 2026-06-19.
+    expect(trailingMean(h, '2026-07-01', 1, '2026-06-19')).toBe((150 + 300) / 3);
   });
 });
 
@@ -127,7 +92,7 @@ describe('metrics', () => {
   it('open-count trend and a 30-day linear projection', () => {
     // One opportunity created each day from 2026-01-01; none close → open count rises by 1 a day.
     const histories = Array.from({ length: 120 }, (_, i) => opp({ createdDate: new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10) }));
-    const trend = openCountTrend(asOfView(histories, '2026-04-30'), '2026-04-30');
+    const trend = openCountTrend(compileHistories(histories, stages), '2026-04-30');
     expect(trend.series).toHaveLength(90);
     expect(trend.series[89]).toEqual({ date: '2026-04-30', open: 120 });
     expect(trend.series[0]).toEqual({ date: '2026-01-31', open: 31 });
@@ -164,13 +129,139 @@ describe('no leakage, empty tenants', () => {
 
   it('no closed history: configured probabilities, a wide range, finite numbers', () => {
     const histories = Array.from({ length: 40 }, (_, i) => opp({ createdDate: '2026-02-01', amount: 1000 + i, stageId: i % 2 ? 's2' : 's1', expectedCloseDate: '2026-03-25' }));
-    const opps = asOfView(histories, '2026-03-15');
-    expect(calibratedStageProbabilities(opps, stages).get('s2')?.probability).toBe(0.8);
+    expect(calibratedStageProbabilities(compileHistories(histories, stages), stages, '2026-03-15').get('s2')?.probability).toBe(0.8);
     const result = forecast(histories, stages, { asOf: '2026-03-15', fiscalYearStartMonth: 1, seed: 3, samples: 500 });
     for (const p of result) for (const v of Object.values(p)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
     const quarter = result.find((p) => p.period === 'currentQuarter');
     expect(quarter?.p10 ?? 0).toBeLessThan(quarter?.p90 ?? 0);
     expect(quarter?.p50 ?? 0).toBeGreaterThan(0);
     expect(quarter?.weighted).toBe(Math.round(histories.reduce((s, h, i) => s + (h.amount ?? 0) * (i % 2 ? 0.8 : 0.5), 0)));
+  });
+});
+
+describe('month-end snapshot model', () => {
+  const at = (cell: number, k: number, slot: number) => (cell * HORIZON + k - 1) * 3 + slot;
+  // Stages s1, s2 are open (slots 0, 1): cell(s1, band b) = b, cell(s2, band b) = BANDS + b; new deals: 2 · BANDS.
+  const NEW = 2 * BANDS;
+
+  it('follows deals open at each month end; deals still open (or closed after asOf) are censored', () => {
+    const histories = [
+      // A: open throughout (censored at asOf).
+      opp({ createdDate: '2026-01-10' }),
+      // B: won on 2026-02-20.
+      opp({ createdDate: '2026-01-05', changes: [{ date: '2026-02-20', fromStageId: 's1', toStageId: 'won' }], outcome: { kind: 'won', date: '2026-02-20' } }),
+      // C: created in March, lost on 2026-04-10 — after asOf, so still open as far as the model knows.
+      opp({ createdDate: '2026-03-05', changes: [{ date: '2026-04-10', fromStageId: 's1', toStageId: 'lost' }], outcome: { kind: 'lost', date: '2026-04-10' } }),
+      // D: moved to s2 on 2026-02-03, lost in March: at the end of February it counts in s2.
+      opp({ createdDate: '2026-01-20', changes: [{ date: '2026-02-03', fromStageId: 's1', toStageId: 's2' }, { date: '2026-03-09', fromStageId: 's2', toStageId: 'lost' }], outcome: { kind: 'lost', date: '2026-03-09' } }),
+    ];
+    // asOf 2026-03-31 (a month end): snapshots at the ends of January and February; months at risk
+    // up to March. Month-in-quarter slots (fiscal year from January): Jan 0, Feb 1, Mar 2.
+    const m = learnSnapshotModel(compileHistories(histories, stages), stages, dayOf('2026-03-31'), 1);
+    expect(m.remaining).toBe(1);
+    // Too few months to measure the over-dispersion: the default, for every window and month.
+    expect(m.dispersion.flat()).toEqual(Array(9).fill(DEFAULT_DISPERSION));
+    const risk = (cell: number, k: number, slot: number) => [m.atRisk[at(cell, k, slot)], m.wonCount[at(cell, k, slot)], m.lostCount[at(cell, k, slot)]];
+    // End of January: A (age 21), B (26), D (11) in s1, band 0 (< 30 days).
+    expect(risk(0, 1, 1)).toEqual([3, 1, 0]); // February: B won
+    expect(risk(0, 2, 2)).toEqual([2, 0, 1]); // March: A censored after it, D lost
+    // End of February: A (age 49, band 1) in s1; D (age 39, band 1) in s2.
+    expect(risk(1, 1, 2)).toEqual([1, 0, 0]);
+    expect(risk(BANDS + 1, 1, 2)).toEqual([1, 0, 1]);
+    // New deals: k = 1 is the creation month. A, B, D created in January; C in March (its loss is after asOf).
+    expect(risk(NEW, 1, 0)).toEqual([3, 0, 0]);
+    expect(risk(NEW, 2, 1)).toEqual([3, 1, 0]);
+    expect(risk(NEW, 3, 2)).toEqual([2, 0, 1]);
+    expect(risk(NEW, 1, 2)).toEqual([1, 0, 0]);
+    let total = 0;
+    for (const v of m.atRisk) total += v;
+    expect(total).toBe(3 + 2 + 1 + 1 + 3 + 3 + 2 + 1);
+    // Mid-month asOf: the current month is partial — the origin is the previous month end.
+    const mid = learnSnapshotModel(compileHistories(histories, stages), stages, dayOf('2026-03-21'), 1);
+    expect(mid.remaining).toBeCloseTo(10 / 31, 12);
+    expect(mid.atRisk[at(0, 1, 1)]).toBe(3);
+    expect(mid.atRisk[at(0, 2, 2)]).toBe(0); // March not yet complete
+  });
+
+  it('hazards shrink toward the stage, the stage toward configured × pooled; calendar factor = (observed + 10) / (expected + 10)', () => {
+    // One open stage (prior 0.5) → cells 0..4 and the new-deal cell 5. Data: cell 0, k = 1 only —
+    // month 1 of quarters: 10 at risk, 1 won; month 3: 10 at risk, 5 won.
+    const cells = BANDS + 1;
+    const size = cells * HORIZON * 3;
+    const R = new Float64Array(size);
+    const W = new Float64Array(size);
+    const L = new Float64Array(size);
+    R[at(0, 1, 0)] = 10; W[at(0, 1, 0)] = 1;
+    R[at(0, 1, 2)] = 10; W[at(0, 1, 2)] = 5;
+    const e = estimate(R, W, L, cells, 1, [0.5, 0.5], 1);
+    // Pooled close hazard at k = 1: (6 + 0.3 · 10) / (20 + 10) = 0.3. Stage: win (6 + 10 · 0.5 · 0.3) / 30 = 0.25,
+    // loss (0 + 1.5) / 30 = 0.05. Cell 0: win (6 + 10 · 0.25) / 30, loss (0 + 10 · 0.05) / 30; empty cells = stage.
+    expect(e.win[0]).toBeCloseTo(8.5 / 30, 12);
+    expect(e.loss[0]).toBeCloseTo(0.5 / 30, 12);
+    expect(e.win[1 * HORIZON]).toBeCloseTo(0.25, 12);
+    expect(e.win[5 * HORIZON]).toBeCloseTo(0.15, 12); // new deals: nothing seen → 0.5 · 0.3
+    expect(e.win[1]).toBeCloseTo(0.15, 12); // k = 2: nothing seen anywhere
+    // Calendar: month 1 observed 1 won vs 10 · 8.5/30 expected; month 2 nothing; month 3 observed 5.
+    const expected = (10 * 8.5) / 30;
+    expect(e.calendarWin[0]).toBeCloseTo(11 / (expected + 10), 12);
+    expect(e.calendarWin[1]).toBeCloseTo(1, 12);
+    expect(e.calendarWin[2]).toBeCloseTo(15 / (expected + 10), 12);
+    // Per month-in-quarter: the cell's own counts shrunk toward hazard × calendar factor.
+    expect(e.winBy[at(0, 1, 0)]).toBeCloseTo((1 + 10 * (8.5 / 30) * (11 / (expected + 10))) / 20, 12);
+    expect(e.winBy[at(0, 1, 2)]).toBeCloseTo((5 + 10 * (8.5 / 30) * (15 / (expected + 10))) / 20, 12);
+    expect(e.winBy[at(0, 1, 1)]).toBeCloseTo(8.5 / 30, 12);
+  });
+
+  it('new opportunities: arrivals follow the least-squares line of monthly creations; sizes are recent won amounts', () => {
+    // Deals lost on their creation day (none stays open), one won.
+    const created = (month: string, n: number) => Array.from({ length: n }, () => opp({
+      createdDate: `2026-${month}-10`, amount: 0, changes: [{ date: `2026-${month}-10`, fromStageId: 's1', toStageId: 'lost' }], outcome: { kind: 'lost', date: `2026-${month}-10` },
+    }));
+    const histories = [...created('01', 10), ...created('02', 20), ...created('03', 30), won('2026-01-02', '2026-02-01', 700)];
+    // Creation counts Jan 11 (10 + the won deal), Feb 20, Mar 30 → slope 9.5 a month; mean 61/3 at February.
+    const m = learnSnapshotModel(compileHistories(histories, stages), stages, dayOf('2026-03-31'), 1);
+    expect(m.arrivals(m.origin + 1)).toBeCloseTo(61 / 3 + 9.5 * 2, 9); // April
+    expect(m.arrivals(m.origin + 2)).toBeCloseTo(61 / 3 + 9.5 * 3, 9); // May
+    // Fewer than 10 recent wins: every amount seen (only the won deal's is positive).
+    expect([...m.sizes]).toEqual([700]);
+    // A forecast with no open deal at all: next month's range comes from new deals only, in units of 700.
+    const f = forecast(histories, stages, { asOf: '2026-03-31', fiscalYearStartMonth: 1, seed: 5, samples: 400 }).find((p) => p.period === 'nextMonth');
+    expect((f?.p90 ?? 0) % 700).toBe(0);
+    expect(f?.p90 ?? 0).toBeGreaterThan(0);
+  });
+
+  it('slipped, missing or future expected close dates move the weighted pipeline, never the calibrated forecast', () => {
+    const history = (expectedCloseDate: string | null) => [
+      ...Array.from({ length: 30 }, (_, i) => won('2025-06-01', `2025-${String(7 + (i % 6)).padStart(2, '0')}-15`, 1000)),
+      ...Array.from({ length: 20 }, () => opp({ createdDate: '2026-02-01', amount: 500, expectedCloseDate })),
+    ];
+    const options = { asOf: '2026-03-15', fiscalYearStartMonth: 1, seed: 9, samples: 300 };
+    const slipped = forecast(history('2026-02-15'), stages, options);
+    const missing = forecast(history(null), stages, options);
+    const future = forecast(history('2026-04-20'), stages, options);
+    const pick = (r: typeof slipped) => r.map((p) => [p.calibrated, p.p10, p.p90, p.mean]);
+    expect(pick(slipped)).toEqual(pick(missing));
+    expect(pick(slipped)).toEqual(pick(future));
+    // Weighted: slipped and missing dates count now (20 · 500 · 0.5), a future one in its month.
+    expect(slipped.find((p) => p.period === 'currentMonth')?.weighted).toBe(5000);
+    expect(missing.find((p) => p.period === 'currentMonth')?.weighted).toBe(5000);
+    expect(future.find((p) => p.period === 'currentMonth')?.weighted).toBe(0);
+    expect(future.find((p) => p.period === 'nextMonth')?.weighted).toBe(5000);
+  });
+
+  it('open-count trend: a deal closed on a day no longer counts that day', () => {
+    const h = compileHistories([
+      opp({ createdDate: '2026-04-01' }),
+      opp({ createdDate: '2026-04-10', changes: [{ date: '2026-04-20', fromStageId: 's1', toStageId: 'lost' }], outcome: { kind: 'lost', date: '2026-04-20' } }),
+      opp({ createdDate: '2026-01-01', changes: [{ date: '2026-04-05', fromStageId: 's1', toStageId: 'won' }], outcome: { kind: 'won', date: '2026-04-05' } }),
+      opp({ createdDate: '2026-04-25', changes: [{ date: '2026-05-02', fromStageId: 's1', toStageId: 'won' }], outcome: { kind: 'won', date: '2026-05-02' } }),
+    ], stages);
+    const series = openCountTrend(h, '2026-04-30', 30, 1).series;
+    const on = (date: string) => series.find((p) => p.date === date)?.open;
+    expect(on('2026-04-01')).toBe(2);
+    expect(on('2026-04-05')).toBe(1);
+    expect(on('2026-04-10')).toBe(2);
+    expect(on('2026-04-20')).toBe(1);
+    expect(on('2026-04-30')).toBe(2); // the one closed after asOf is still open
   });
 });

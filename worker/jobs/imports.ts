@@ -10,7 +10,7 @@
 // from the import's next chunk, and a delivery that finds its chunk written by another stops. After the retries a step lands in
 // `jihui-imports-dlq`, whose consumer marks the import failed (it can then be undone).
 import { z } from 'zod';
-import { createDatabase } from '../../db/client';
+import { tenantDatabase } from '../../db/client';
 import { minorUnitDigits } from '../repos/settings';
 import { tenantRepos, type TenantRepos } from '../repos/tenant';
 import { parseCsv, type DateFormat } from '../services/import';
@@ -37,7 +37,6 @@ export interface ImportQueue {
 }
 
 export async function processImportBatch(batch: MessageBatch<unknown>, env: Env, now: () => number = Date.now): Promise<void> {
-  const db = createDatabase(env.DB);
   for (const message of batch.messages) {
     const parsed = ImportMessageSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -49,7 +48,7 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
     if (batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
       console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, ...body }));
       try {
-        await tenantRepos(db, body.tenantId).imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
+        await tenantRepos(tenantDatabase(env, body.tenantId), body.tenantId).imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
         message.ack();
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, message: String(error) }));
@@ -69,7 +68,7 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
 
 /** One step; throws to have the message retried. */
 export async function runImportStep(env: Env, queue: ImportQueue, message: ImportMessage, now: number): Promise<void> {
-  const repos = tenantRepos(createDatabase(env.DB), message.tenantId);
+  const repos = tenantRepos(tenantDatabase(env, message.tenantId), message.tenantId);
   const record = await repos.imports.get(message.importId);
   if (!record) return;
   const send = (next: Omit<ImportMessage, 'tenantId' | 'importId'>) => queue.send({ tenantId: message.tenantId, importId: message.importId, ...next }, { contentType: 'json' });

@@ -2,7 +2,7 @@
 // snapshot from source data and replaces the rows atomically, so re-delivery and re-runs give
 // identical rows. Each message is acked or retried on its own; after the retries a poison
 // message goes to the dead letter queue, whose consumer logs it with the tenant.
-import { createDatabase } from '../../db/client';
+import { tenantDatabase } from '../../db/client';
 import { tenantRepos } from '../repos/tenant';
 import { NightlyMessageSchema } from './messages';
 
@@ -15,13 +15,12 @@ export function retryDelaySeconds(env: Env, attempts: number): number {
 }
 
 export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env, now: number): Promise<void> {
-  const db = createDatabase(env.DB);
   if (batch.queue === DEAD_LETTER_QUEUE) {
     for (const message of batch.messages) {
       const parsed = NightlyMessageSchema.safeParse(message.body);
       console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, tenantId: parsed.data?.tenantId, date: parsed.data?.date, body: message.body }));
       try {
-        if (parsed.success) await tenantRepos(db, parsed.data.tenantId).snapshots.markFailed(parsed.data.date, now);
+        if (parsed.success) await tenantRepos(tenantDatabase(env, parsed.data.tenantId), parsed.data.tenantId).snapshots.markFailed(parsed.data.date, now);
         message.ack();
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, message: String(error) }));
@@ -40,7 +39,8 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
     }
     const { tenantId, date } = parsed.data;
     try {
-      const tenant = await tenantRepos(db, tenantId).workspace.get();
+      const repos = tenantRepos(tenantDatabase(env, tenantId), tenantId);
+      const tenant = await repos.workspace.get();
       if (!tenant) {
         // The workspace was deleted after the message was sent: nothing to compute.
         message.ack();
@@ -48,7 +48,6 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
       }
       // Computed as of the end of `date` in the tenant's timezone (worker/repos/stats.ts); the
       // date's forecast rows (worker/repos/forecasts.ts) are written in the same atomic batch.
-      const repos = tenantRepos(db, tenantId);
       const forecastStatements = await repos.forecasts.statementsFor(date, tenant, now);
       await repos.snapshots.writeSnapshot(date, tenant, now, forecastStatements);
       message.ack();

@@ -7,7 +7,7 @@
 // Overlapping jobs are allowed (no 409): the consumer is idempotent, a later job re-marks its
 // dates queued and both jobs finish when those dates' runs do. The cost is bounded by the range
 // limit and by recompute being for owners and admins only.
-import { createDatabase } from '../../db/client';
+import { tenantDatabase } from '../../db/client';
 import type { FieldError } from '../errors';
 import { tenantRepos, type TenantRepos } from '../repos/tenant';
 import { datesInRange, daysInRange } from '../repos/stats-read';
@@ -84,7 +84,7 @@ export async function recomputeSampleWorkspace(env: Env, tenant: { id: string; t
   const days = Number.isInteger(configured) ? Math.min(Math.max(configured, 0), RECOMPUTE_MAX_DAYS) : RECOMPUTE_DEFAULT_DAYS;
   if (days === 0) return;
   try {
-    const repos = tenantRepos(createDatabase(env.DB), tenant.id);
+    const repos = tenantRepos(tenantDatabase(env, tenant.id), tenant.id);
     const yesterday = addDays(localDate(now, tenant.timezone), -1);
     const firstDay = (await repos.reports.firstDay(tenant.timezone)) ?? yesterday;
     const range = planRecompute({ from: addDays(yesterday, -(days - 1)) }, yesterday, firstDay);

@@ -5,7 +5,7 @@
  * Viewers get 403 on every state-changing request; finer role checks stay in the routes.
  */
 import type { MiddlewareHandler } from 'hono';
-import { createDatabase } from '../../db/client';
+import { tenantDatabase } from '../../db/client';
 import type { TenantEnv } from '../env';
 import { forbidden, notFound, unauthorized } from '../errors';
 import { tenantRepos } from '../repos/tenant';
@@ -26,7 +26,7 @@ export function tenantScope(): MiddlewareHandler<TenantEnv> {
     }
     c.set('tenant', tenant);
     c.set('role', role);
-    c.set('repos', tenantRepos(createDatabase(c.env.DB), tenant.id, { userId: user.id, role, ownOnly: tenant.membersSeeOwnOnly, apiTokenId: c.get('apiToken')?.id ?? null }));
+    c.set('repos', tenantRepos(tenantDatabase(c.env, tenant.id), tenant.id, { userId: user.id, role, ownOnly: tenant.membersSeeOwnOnly, apiTokenId: c.get('apiToken')?.id ?? null }));
     await next();
   };
 }

@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gt, inArray, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { accounts, contacts, memberships, opportunities, opportunityContacts } from '../../db/schema';
 import { newId } from '../services/ids';
-import { containsPattern, decodeCursor, encodeCursor, isoInstant as iso, type RepoScope } from './scope';
+import { containsText, decodeCursor, encodeCursor, isoInstant as iso, type RepoScope } from './scope';
 
 export interface AccountRecord {
   id: string;
@@ -81,9 +81,8 @@ function parseNameCursor(cursor: string): [string, string] | null {
 }
 
 function anyColumnContains(term: string, columns: SQLWrapper[]): SQL {
-  const pattern = containsPattern(term);
   return sql.join(
-    columns.map((column) => sql`${column} like ${pattern} escape '\\'`),
+    columns.map((column) => containsText(column, term)),
     sql` or `,
   );
 }

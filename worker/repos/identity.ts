@@ -189,6 +189,23 @@ export function identityRepo(db: Database) {
     },
 
     /**
+     * A password change: the new hash, every session of the user ended (other browsers and devices
+     * included) and one fresh session for the browser that made the change — one atomic batch.
+     * `expectedHash` guards against a concurrent change: nothing happens if the hash moved meanwhile.
+     */
+    async changePassword(userId: string, expectedHash: string, passwordHash: string, session: StoredSession): Promise<boolean> {
+      const results = await db.batch([
+        db.update(users).set({ passwordHash }).where(and(eq(users.id, userId), eq(users.passwordHash, expectedHash))).returning({ id: users.id }),
+        db.delete(sessions).where(and(eq(sessions.userId, userId), sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordHash} = ${passwordHash})`)),
+        // Columns in the table's order: id, secret_hash, user_id, created_at, last_verified_at.
+        db.insert(sessions).select(sql`
+          select ${session.id}, ${session.secretHash}, ${session.userId}, ${session.createdAt}, ${session.lastVerifiedAt}
+          where exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordHash} = ${passwordHash})`),
+      ]);
+      return results[0].length === 1;
+    },
+
+    /**
      * Attempt counters in fixed windows, persisted in D1 (isolates share no memory). Counts this
      * attempt for every key in one atomic batch *before* the expensive work, so parallel requests
      * cannot all slip under the limit. Returns the seconds to wait when any key is over its limit.

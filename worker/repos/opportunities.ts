@@ -13,7 +13,7 @@ import { newId } from '../services/ids';
 import { positionBetween } from '../services/ordering';
 import { missingRequiredFields } from '../services/required-fields';
 import { runAtomically, type Statement } from './batch';
-import { containsPattern as like, encodeCursor, isoInstant as iso, type RepoScope } from './scope';
+import { containsText, encodeCursor, isoInstant as iso, type RepoScope } from './scope';
 
 export interface OpportunityFilter {
   pipelineId?: string;
@@ -226,8 +226,8 @@ export function opportunityFilterConditions(scope: RepoScope, filter: Opportunit
     );
   }
   if (filter.q?.trim()) {
-    const pattern = like(filter.q.trim());
-    conditions.push(sql`(${opportunities.title} like ${pattern} escape '\\' or ${accounts.name} like ${pattern} escape '\\')`);
+    const term = filter.q.trim();
+    conditions.push(sql`(${containsText(opportunities.title, term)} or ${containsText(accounts.name, term)})`);
   }
   return conditions;
 }

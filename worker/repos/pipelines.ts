@@ -327,6 +327,10 @@ export function pipelineAdminRepo(scope: RepoScope) {
         // A target deleted meanwhile moves nothing: the cards stay, so the guarded stage delete fails (409).
         const targetAlive = sql`exists (select 1 from stages t where t.tenant_id = ${tenantId} and t.id = ${target.id})`;
         const literal = (value: string | number | null, name: string) => sql`${value}`.as(name);
+        // Never before the card's own last move: a move that committed just before this batch may
+        // carry a later clock reading than `now` (read before the batch ran). The history must stay
+        // in order, or "which stage at the end of the day" would pick the deleted stage.
+        const enteredAt = sql<number>`max(${now}, ${opportunities.stageEnteredAt} + 1)`;
         const ranked = db
           .select({
             rankedId: sql<string>`${opportunities.id}`.as('ranked_id'),
@@ -341,7 +345,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
             db
               .select({
                 id: sql`lower(hex(randomblob(15)))`.as('id'), tenantId: opportunities.tenantId, opportunityId: opportunities.id, pipelineId: opportunities.pipelineId,
-                fromStageId: opportunities.stageId, toStageId: literal(target.id, 'to_stage_id'), changedAt: literal(now, 'changed_at'),
+                fromStageId: opportunities.stageId, toStageId: literal(target.id, 'to_stage_id'), changedAt: sql`${enteredAt}`.as('changed_at'),
                 changedBy: literal(userId, 'changed_by'), amount: opportunities.amount, importId: literal(null, 'import_id'),
               })
               .from(opportunities)
@@ -351,7 +355,7 @@ export function pipelineAdminRepo(scope: RepoScope) {
             .update(opportunities)
             .set({
               stageId: target.id, position: sql`${head} || printf('%07d', ${ranked.rank}) || 'V'`, status: target.kind, closedAt: closedAt as never,
-              lostReasonId: lostReason as never, stageEnteredAt: now, version: sql`${opportunities.version} + 1`, updatedAt: now,
+              lostReasonId: lostReason as never, stageEnteredAt: enteredAt, version: sql`${opportunities.version} + 1`, updatedAt: now,
             })
             .from(ranked)
             .where(and(eq(opportunities.id, ranked.rankedId), inSource, targetAlive)),

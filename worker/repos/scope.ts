@@ -1,4 +1,5 @@
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { Role } from '../../db/schema';
 
@@ -39,9 +40,13 @@ export function decodeCursor(cursor: string): (string | number | null)[] | null 
   }
 }
 
-/** `%term%` for LIKE … ESCAPE '\', with the user's own `%`, `_` and `\` matched literally. */
-export function containsPattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, '\\$&')}%`;
+/**
+ * Case-insensitive (ASCII, like SQLite's LIKE) substring match of `term` in `column`, with every
+ * character of the term literal. instr(), not LIKE: D1 refuses LIKE patterns over 50 bytes ("LIKE or
+ * GLOB pattern too complex" — 17 Chinese characters), and instr() needs no escaping of % _ \.
+ */
+export function containsText(column: SQLWrapper, term: string): SQL {
+  return sql`instr(lower(${column}), lower(${term})) > 0`;
 }
 
 /** Epoch milliseconds as the API's ISO 8601 instant. */

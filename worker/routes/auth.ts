@@ -46,6 +46,10 @@ const SignupSchema = z
 
 const LoginSchema = z.object({ email: Email, password: z.string().min(1, { message: 'Enter your password.' }).max(PASSWORD_MAX_LENGTH) }).openapi('Login');
 
+const PasswordChangeSchema = z
+  .object({ currentPassword: z.string().min(1, { message: 'Enter your current password.' }).max(PASSWORD_MAX_LENGTH), newPassword: Password })
+  .openapi('PasswordChange');
+
 const toUser = (u: { id: string; email: string; name: string; locale: string }) => ({ ...u, locale: u.locale === 'zh-CN' ? ('zh-CN' as const) : ('en' as const) });
 
 export const authRoutes = newRouter<AppEnv>()
@@ -172,6 +176,44 @@ export const authRoutes = newRouter<AppEnv>()
       const sessionId = c.get('sessionId');
       if (sessionId) await c.get('identity').sessions.deleteSession(sessionId);
       clearSessionCookie(c);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/password',
+      tags: ['auth'],
+      summary: 'Change the password; ends every session of the account and starts a new one here',
+      middleware: [requireUser()] as const,
+      request: { body: jsonBody(PasswordChangeSchema) },
+      responses: {
+        204: { description: 'Changed; every other session ended, a new session cookie is set' },
+        429: { description: 'Too many wrong current passwords; see Retry-After', content: { 'application/problem+json': { schema: z.any() } } },
+        ...AUTHENTICATED_ERRORS,
+      },
+    }),
+    async (c) => {
+      const { currentPassword, newPassword } = c.req.valid('json');
+      const identity = c.get('identity');
+      const user = c.get('user')!;
+      const now = c.get('now')();
+      if (isCommonPassword(newPassword) || newPassword.toLowerCase() === user.email) {
+        throw badRequest([{ path: 'newPassword', message: 'This password is too easy to guess. Choose another.' }]);
+      }
+      // Wrong current passwords count against the account like failed logins (same counter).
+      const accountKey = `login-account:${user.email}`;
+      const wait = await identity.countAttempt([{ key: accountKey, limit: LOGIN_LIMIT_PER_ACCOUNT }], LOGIN_WINDOW_MS, now);
+      if (wait > 0) throw tooManyRequests(wait);
+      const credentials = await identity.findCredentials(user.email);
+      if (!credentials?.passwordHash || !(await verifyPassword(currentPassword, credentials.passwordHash))) {
+        throw badRequest([{ path: 'currentPassword', message: 'The current password is incorrect.' }]);
+      }
+      await identity.clearAttempts(accountKey);
+      const { session, token } = newSession(user.id, now);
+      const changed = await identity.changePassword(user.id, credentials.passwordHash, await hashPassword(newPassword, passwordKdf(c.env)), session);
+      if (!changed) throw conflict('password_changed', 'The password was changed meanwhile. Log in again.');
+      writeSessionCookie(c, token, session, now);
       return c.body(null, 204);
     },
   )

@@ -10,7 +10,7 @@ import { reportsAccess } from '../middleware/admin';
 import { AUTHENTICATED_ERRORS, TenantParams, jsonResponse, newRouter } from '../openapi';
 import { samplesFor, forecastSeed } from '../repos/forecasts';
 import { addDays, isCalendarDate, localDate } from '../services/dates';
-import { addMonths, asOfView, backtest, isOpen, monthStart, quarterStart } from '../services/forecast';
+import { addMonths, backtest, monthStart, openCount, quarterStart } from '../services/forecast';
 
 export const MAX_BACKTEST_PERIODS = 36;
 /** Backtest draws per period: every period reruns the whole engine, inside one request. */
@@ -134,12 +134,11 @@ export const forecastRoutes = newRouter<TenantEnv>()
       const repo = c.get('repos').forecasts;
       const stages = await repo.loadStages();
       const yesterday = addDays(today, -1);
-      const histories = await repo.loadHistories(yesterday, tenant, stages);
-      const stageMap = new Map(stages.map((s) => [s.id, s]));
-      const open = asOfView(histories, yesterday).filter((o) => isOpen(o, stageMap)).length;
+      const history = await repo.loadCompiled(yesterday, tenant, stages);
+      const open = openCount(history, stages, yesterday);
       const result = first > effectiveTo
         ? { rows: [], mape: { weighted: null, calibrated: null, trailingMean: null, seasonalNaive: null }, coverage: null }
-        : backtest(histories, stages, {
+        : backtest(history, stages, {
           from: first, to: effectiveTo, period: query.period, fiscalYearStartMonth: fy,
           seed: forecastSeed(tenant.id, 'backtest'), samples: Math.min(BACKTEST_MAX_SAMPLES, samplesFor(open)),
         });

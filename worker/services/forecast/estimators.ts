@@ -1,6 +1,6 @@
 import { addDays } from '../dates';
-import { addMonths, daysBetween, monthInQuarter, monthStart, quarterStart } from './calendar';
-import type { OpportunityAsOf } from './history';
+import { addMonths } from './calendar';
+import { type CompiledHistory, dateOf, dayOf, NEVER, OUTCOME_WON, stageAt } from './compiled';
 import type { StageDef } from './types';
 
 /** Pseudo-count of the Beta prior centred on the configured probability. */
@@ -8,125 +8,57 @@ export const STAGE_PRIOR_WEIGHT = 10;
 
 /**
  * Per open stage: (won + k·configured) / (closed + k) over opportunities that were ever in the
- * stage and have closed by asOf. Thin history stays near the configured probability.
+ * stage by asOf and have closed by asOf. Thin history stays near the configured probability.
+ * (Shown beside the configured probability on the reports page.)
  */
-export function calibratedStageProbabilities(opps: OpportunityAsOf[], stages: StageDef[], k = STAGE_PRIOR_WEIGHT): Map<string, { won: number; closed: number; probability: number }> {
+export function calibratedStageProbabilities(h: CompiledHistory, stages: StageDef[], asOf: string, k = STAGE_PRIOR_WEIGHT): Map<string, { won: number; closed: number; probability: number }> {
+  const A = dayOf(asOf);
+  const index = new Map(h.stageIds.map((id, i) => [id, i]));
+  const won = new Float64Array(h.stageIds.length);
+  const closed = new Float64Array(h.stageIds.length);
+  const seen = new Int32Array(h.stageIds.length).fill(-1);
+  for (let i = 0; i < h.n; i++) {
+    if ((h.created[i] ?? NEVER) > A || (h.closed[i] ?? NEVER) > A) continue;
+    const isWon = h.outcome[i] === OUTCOME_WON;
+    const visit = (s: number) => {
+      if (seen[s] === i) return;
+      seen[s] = i;
+      closed[s] = (closed[s] ?? 0) + 1;
+      if (isWon) won[s] = (won[s] ?? 0) + 1;
+    };
+    visit(h.initialStage[i] ?? 0);
+    const end = h.eventStart[i + 1] ?? 0;
+    for (let e = h.eventStart[i] ?? 0; e < end && (h.eventDay[e] ?? NEVER) <= A; e++) visit(h.eventStage[e] ?? 0);
+  }
   const result = new Map<string, { won: number; closed: number; probability: number }>();
   for (const stage of stages) {
     if (stage.kind !== 'open') continue;
-    let won = 0;
-    let closed = 0;
-    for (const o of opps) {
-      if (!o.outcome || !o.stagesVisited.has(stage.id)) continue;
-      closed++;
-      if (o.outcome.kind === 'won') won++;
-    }
-    result.set(stage.id, { won, closed, probability: (won + k * stage.probability) / (closed + k) });
+    const s = index.get(stage.id);
+    const w = s === undefined ? 0 : (won[s] ?? 0);
+    const c = s === undefined ? 0 : (closed[s] ?? 0);
+    result.set(stage.id, { won: w, closed: c, probability: (w + k * stage.probability) / (c + k) });
   }
   return result;
 }
 
-/** Kaplan–Meier survival curve: S(t) = P(still open after t days). */
-export interface Survival {
-  /** Distinct event times ascending and S just after each. */
-  times: number[];
-  survival: number[];
-}
-
-export function kaplanMeier(observations: { duration: number; event: boolean }[]): Survival {
-  const byTime = new Map<number, { events: number; censored: number }>();
-  for (const o of observations) {
-    const entry = byTime.get(o.duration) ?? { events: 0, censored: 0 };
-    if (o.event) entry.events++;
-    else entry.censored++;
-    byTime.set(o.duration, entry);
-  }
-  let atRisk = observations.length;
-  let s = 1;
-  const times: number[] = [];
-  const survival: number[] = [];
-  for (const t of [...byTime.keys()].sort((a, b) => a - b)) {
-    const { events, censored } = byTime.get(t) as { events: number; censored: number };
-    if (events > 0) {
-      s *= 1 - events / atRisk;
-      times.push(t);
-      survival.push(s);
-    }
-    atRisk -= events + censored;
-  }
-  return { times, survival };
-}
-
-/** S(t): plateaus after the last event time (deals that outlive all history stay open). */
-export function survivalAt(curve: Survival, t: number): number {
-  // Binary search for the last event time ≤ t: the nightly job calls this millions of times for
-  // a large tenant (open opportunities × periods × slices).
-  let lo = 0;
-  let hi = curve.times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((curve.times[mid] ?? Infinity) <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? 1 : (curve.survival[lo - 1] ?? 1);
-}
-
-/** Days from creation to close; open opportunities censored at their age on asOf. */
-export function timeToCloseCurve(opps: OpportunityAsOf[], asOf: string): Survival {
-  return kaplanMeier(opps.map((o) => (o.outcome
-    ? { duration: Math.max(0, daysBetween(o.createdDate, o.outcome.date)), event: true }
-    : { duration: daysBetween(o.createdDate, asOf), event: false })));
-}
-
-/** P(closes on a day in [fromDay, toDay] after creation | still open at `age`). */
-export function conditionalCloseProbability(curve: Survival, age: number, fromDay: number, toDay: number): number {
-  const base = survivalAt(curve, age);
-  if (base <= 0 || toDay < fromDay) return 0;
-  return Math.max(0, (survivalAt(curve, Math.max(age, fromDay - 1)) - survivalAt(curve, toDay)) / base);
-}
-
-/** Opportunities created per day over the `days` days ending on asOf. */
-export function arrivalRate(opps: OpportunityAsOf[], asOf: string, days = 90): number {
-  const from = addDays(asOf, -(days - 1));
-  return opps.filter((o) => o.createdDate >= from && o.createdDate <= asOf).length / days;
-}
-
-/** Won revenue in [from, to]. */
-export function wonBetween(opps: OpportunityAsOf[], from: string, to: string): number {
+/** Won revenue with a close date in [from, to] among closes visible at the end of `asOf` (default: all). */
+export function wonBetween(h: CompiledHistory, from: string, to: string, asOf?: string): number {
+  const lo = dayOf(from);
+  const hi = Math.min(dayOf(to), asOf ? dayOf(asOf) : NEVER);
   let sum = 0;
-  for (const o of opps) if (o.outcome?.kind === 'won' && o.outcome.date >= from && o.outcome.date <= to) sum += o.amount;
+  for (let i = 0; i < h.n; i++) {
+    const c = h.closed[i] ?? NEVER;
+    if (c >= lo && c <= hi && h.outcome[i] === OUTCOME_WON) sum += h.amount[i] ?? 0;
+  }
   return sum;
 }
 
-/** Pseudo-count (in quarters) pulling the month-in-quarter factors toward 1. */
-export const SEASONALITY_PRIOR_QUARTERS = 2;
-
-/**
- * Month-in-quarter factors (index 0..2) of won revenue over the complete fiscal quarters before
- * asOf: raw_m = 3 · won_m / won_total, shrunk as (n·raw + k) / (n + k) with n = quarters seen.
- */
-export function monthInQuarterFactors(opps: OpportunityAsOf[], asOf: string, fyStart: number, k = SEASONALITY_PRIOR_QUARTERS): number[] {
-  const lastQuarterStart = quarterStart(asOf, fyStart);
-  const won = [0, 0, 0];
-  const quarters = new Set<string>();
-  for (const o of opps) {
-    if (o.outcome?.kind !== 'won' || o.outcome.date >= lastQuarterStart) continue;
-    const index = monthInQuarter(o.outcome.date, fyStart) - 1;
-    won[index] = (won[index] ?? 0) + o.amount;
-  }
-  const first = opps.reduce((min, o) => (o.createdDate < min ? o.createdDate : min), lastQuarterStart);
-  for (let q = quarterStart(first, fyStart); q < lastQuarterStart; q = addMonths(q, 3)) quarters.add(q);
-  const total = won.reduce((s, w) => s + w, 0);
-  const n = total > 0 ? quarters.size : 0;
-  return won.map((w) => (n * (total > 0 ? (3 * w) / total : 1) + k) / (n + k));
-}
-
-/** Mean won revenue of the 3 complete periods (of `months` months) before `periodStart`. */
-export function trailingMean(opps: OpportunityAsOf[], periodStart: string, months: number): number {
+/** Mean won revenue of the 3 complete periods (of `months` months) before `periodStart`, as known at asOf. */
+export function trailingMean(h: CompiledHistory, periodStart: string, months: number, asOf: string): number {
   let sum = 0;
   for (let i = 1; i <= 3; i++) {
     const start = addMonths(periodStart, -i * months);
-    sum += wonBetween(opps, start, addDays(addMonths(start, months), -1));
+    sum += wonBetween(h, start, addDays(addMonths(start, months), -1), asOf);
   }
   return sum / 3;
 }
@@ -135,17 +67,42 @@ export function trailingMean(opps: OpportunityAsOf[], periodStart: string, month
  * Seasonal naive: months → the same month of the previous quarter (3 months back);
  * quarters → the same quarter of the previous year (12 months back).
  */
-export function seasonalNaive(opps: OpportunityAsOf[], periodStart: string, months: number): number {
+export function seasonalNaive(h: CompiledHistory, periodStart: string, months: number, asOf: string): number {
   const start = addMonths(periodStart, months === 1 ? -3 : -12);
-  return wonBetween(opps, start, addDays(addMonths(start, months), -1));
+  return wonBetween(h, start, addDays(addMonths(start, months), -1), asOf);
+}
+
+/** Opportunities open at the end of asOf (not closed, in an open stage). */
+export function openCount(h: CompiledHistory, stages: StageDef[], asOf: string): number {
+  const A = dayOf(asOf);
+  const kinds = new Map(stages.map((s) => [s.id, s.kind]));
+  const open = h.stageIds.map((id) => (kinds.get(id) ?? 'open') === 'open');
+  let n = 0;
+  for (let i = 0; i < h.n; i++) if ((h.created[i] ?? NEVER) <= A && (h.closed[i] ?? NEVER) > A && open[stageAt(h, i, A)]) n++;
+  return n;
 }
 
 /** Open count at the end of each of the `days` days ending on asOf, and a least-squares line projected `ahead` days. */
-export function openCountTrend(opps: OpportunityAsOf[], asOf: string, days = 90, ahead = 30): { series: { date: string; open: number }[]; projection: { date: string; open: number }[] } {
+export function openCountTrend(h: CompiledHistory, asOf: string, days = 90, ahead = 30): { series: { date: string; open: number }[]; projection: { date: string; open: number }[] } {
+  const A = dayOf(asOf);
+  const first = A - days + 1;
+  // delta[x]: change of the open count on day first + x; `before`: open at the end of first − 1.
+  const delta = new Int32Array(days);
+  let before = 0;
+  for (let i = 0; i < h.n; i++) {
+    const created = h.created[i] ?? NEVER;
+    const closed = (h.closed[i] ?? NEVER) <= A ? (h.closed[i] ?? NEVER) : NEVER;
+    if (created > A || closed < created) continue;
+    if (created < first) { if (closed >= first) before++; } else delta[created - first] = (delta[created - first] ?? 0) + 1;
+    if (closed !== NEVER && closed >= first) {
+      delta[closed - first] = (delta[closed - first] ?? 0) - 1;
+    }
+  }
   const series: { date: string; open: number }[] = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const date = addDays(asOf, -i);
-    series.push({ date, open: opps.filter((o) => o.createdDate <= date && (!o.outcome || o.outcome.date > date)).length });
+  let open = before;
+  for (let x = 0; x < days; x++) {
+    open += delta[x] ?? 0;
+    series.push({ date: dateOf(first + x), open });
   }
   const n = series.length;
   const meanX = (n - 1) / 2;
@@ -160,5 +117,3 @@ export function openCountTrend(opps: OpportunityAsOf[], asOf: string, days = 90,
   }));
   return { series, projection };
 }
-
-export const monthOf = monthStart;

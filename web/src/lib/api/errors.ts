@@ -150,6 +150,7 @@ const FIELD_MESSAGES: Record<string, () => string> = {
 	'Choose one of the templates.': () => t('validation.template'),
 	'Enter your password.': () => t('validation.required'),
 	'This password is too easy to guess. Choose another.': () => t('validation.passwordCommon'),
+	'The current password is incorrect.': () => t('account.wrongCurrent'),
 };
 
 export function fieldErrorMessage(error: FieldError): string {

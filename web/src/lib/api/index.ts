@@ -28,6 +28,10 @@ export const login = (json: LoginInput) => call(() => api.auth.login.$post({ jso
 
 export const logout = () => call(() => api.auth.logout.$post());
 
+export type PasswordChangeInput = InferRequestType<typeof api.auth.password.$post>['json'];
+/** Ends every session of the account; this browser gets a new one. A wrong current password is a 400 field error. */
+export const changePassword = (json: PasswordChangeInput) => call(() => api.auth.password.$post({ json }));
+
 export const fetchMe = (options?: { redirectOnUnauthorized?: boolean }) => call(() => api.auth.me.$get(), options);
 
 export const fetchWorkspace = (tenant: string) => call(() => tenantApi.$get({ param: { tenant } }));
