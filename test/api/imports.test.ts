@@ -219,12 +219,20 @@ describe('commit', () => {
     const before = await opportunitiesOf(client, tenant.slug);
     const exported = await client.get(`/api/t/${tenant.slug}/exports/opportunities.csv`);
     expect(exported.status).toBe(200);
-    const edited = exported.text.replace('Gamma deal', 'Gamma deal (renamed)');
+    // Gamma is renamed and moved from Qualified to Won in the exported file.
+    const edited = exported.text
+      .split('\r\n')
+      .map((line) => (line.includes('Gamma deal') ? line.replace('Gamma deal', 'Gamma deal (renamed)').replace(',Qualified,open,', ',Won,won,') : line))
+      .join('\r\n');
+    expect(edited).toContain(',Won,won,');
     const { result } = await importFile(client, tenant.slug, edited, { fileName: 'opportunities.csv' });
     expect(result.counts).toMatchObject({ rows: 4, created: 0, updated: 4, skipped: 0 });
     const after = await opportunitiesOf(client, tenant.slug);
     expect(after).toHaveLength(before.length);
-    expect(after.map((o) => o.title)).toContain('Gamma deal (renamed)');
+    const gamma = after.find((o) => o.title === 'Gamma deal (renamed)')!;
+    expect(gamma.status).toBe('won');
+    const history = (await client.get(`/api/t/${tenant.slug}/opportunities/${gamma.id}/history`)).body.history as { toStageName: string }[];
+    expect(history.at(-1)!.toStageName).toBe('Won');
   });
 
   it('imports accounts and then contacts linked to them by name, and updates accounts by external id', async () => {

@@ -48,7 +48,9 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
     if (batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
       console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, ...body }));
       try {
-        await tenantRepos(tenantDatabase(env, body.tenantId), body.tenantId).imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
+        const repos = tenantRepos(tenantDatabase(env, body.tenantId), body.tenantId);
+        if (body.step === 'undo') await repos.imports.noteUndoError(body.importId, 'The undo kept failing; undo again to resume it.', now());
+        else await repos.imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
         message.ack();
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, message: String(error) }));

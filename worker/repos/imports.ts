@@ -163,16 +163,21 @@ export function importRepo(scope: RepoScope) {
       return changes(result) > 0;
     },
 
-    /** done|failed → undoing, with its audit row; false otherwise. */
+    /** done|failed → undoing, with its audit row; false otherwise. An undo that stopped (its step kept failing) may be started again. */
     async startUndo(id: string, actor: { userId: string; now: number }, summary: unknown): Promise<boolean> {
       const [result] = await db.batch([
-        db.update(imports).set({ status: 'undoing', updatedAt: actor.now }).where(and(ours(id), inArray(imports.status, ['done', 'failed']))),
+        db.update(imports).set({ status: 'undoing', error: null, updatedAt: actor.now }).where(and(ours(id), inArray(imports.status, ['done', 'failed', 'undoing']))),
         audit.entryWhere(
           { actorUserId: actor.userId, action: 'undo', entityType: 'import', entityId: id, before: summary, at: actor.now },
           sql`exists (select 1 from ${imports} where ${imports.tenantId} = ${tenantId} and ${imports.id} = ${id} and ${imports.status} = 'undoing' and ${imports.updatedAt} = ${actor.now})`,
         ),
       ]);
       return changes(result) > 0;
+    },
+
+    /** Records why an undo stopped (it stays undoing; DELETE starts it again). */
+    async noteUndoError(id: string, error: string, now: number): Promise<void> {
+      await db.update(imports).set({ error: error.slice(0, 500), updatedAt: now }).where(and(ours(id), eq(imports.status, 'undoing'))).run();
     },
 
     async markFailed(id: string, error: string, now: number): Promise<void> {
