@@ -231,8 +231,12 @@ describe('commit', () => {
     expect(after).toHaveLength(before.length);
     const gamma = after.find((o) => o.title === 'Gamma deal (renamed)')!;
     expect(gamma.status).toBe('won');
-    const history = (await client.get(`/api/t/${tenant.slug}/opportunities/${gamma.id}/history`)).body.history as { toStageName: string }[];
+    const history = (await client.get(`/api/t/${tenant.slug}/opportunities/${gamma.id}/history`)).body.history as { toStageName: string; changedAt: string }[];
     expect(history.at(-1)!.toStageName).toBe('Won');
+    // The move comes after the card's earlier history, even though the file's dates are older.
+    const times = history.map((h) => Date.parse(h.changedAt));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    expect(times.at(-1)!).toBeGreaterThan(times.at(-2)!);
   });
 
   it('imports accounts and then contacts linked to them by name, and updates accounts by external id', async () => {
