@@ -195,12 +195,16 @@ describe('commit', () => {
   });
 
   it('creates pending members for owners asked to be created, listed with pending: true', async () => {
-    const { client, tenant } = await signUp();
-    const { result } = await importFile(client, tenant.slug, 'Title,Owner\r\nA,Wang Fang\r\nB,Wang Fang\r\nC,Nobody Known\r\n', {
+    const { client, tenant, user, email } = await signUp({ name: 'Zhao Min' });
+    const { preview, result } = await importFile(client, tenant.slug, `Title,Owner\r\nA,Wang Fang\r\nB,Wang Fang\r\nC,Nobody Known\r\nD,zhao min\r\nE,${email}\r\n`, {
       mapping: { Title: 'title', Owner: 'owner' },
       valueMap: { owner: { 'Wang Fang': 'create' } },
     });
-    expect(result.counts).toMatchObject({ created: 3 });
+    expect(result.counts).toMatchObject({ created: 5 });
+    // Members match by name or e-mail; an unknown name without "create" goes to the importing user, with a warning.
+    expect(preview.issues).toEqual([expect.objectContaining({ rowNumber: 4, code: 'unknown_owner', value: 'Nobody Known' })]);
+    const owners = new Map((await opportunitiesOf(client, tenant.slug)).map((o) => [o.title, o.ownerId]));
+    expect([owners.get('C'), owners.get('D'), owners.get('E')]).toEqual([user.id, user.id, user.id]);
     const members = await client.get(`/api/t/${tenant.slug}/members`);
     const pending = members.body.members.filter((m: { pending: boolean }) => m.pending);
     expect(pending.map((m: { name: string }) => m.name)).toEqual(['Wang Fang']);
