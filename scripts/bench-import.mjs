@@ -96,6 +96,7 @@ try {
   console.log(`  preview: ${JSON.stringify(preview.preview)} (${preview.issues.length} issues listed)`);
 
   const c0 = performance.now();
+  const committedAt = Date.now();
   await json(await fetch(`${base}/imports/${preview.id}/commit`, { method: 'POST', headers: { cookie, origin: ORIGIN, 'content-type': 'application/json' }, body: '{}' }), [202]);
   let status;
   for (;;) {
@@ -104,13 +105,17 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const commitMs = performance.now() - c0;
+  // The job's own time ends when its last chunk commits (finishedAt, same clock). Polling sees it
+  // later: the statistics recompute the import starts keeps the local D1 busy meanwhile.
+  const jobMs = Date.parse(status.finishedAt) - committedAt;
   const counts = status.counts;
   const accounted = counts.created + counts.updated + counts.skipped + counts.failed;
   const rate = (/** @type {number} */ t) => `${Math.round(ROWS / (t / 1000)).toLocaleString('en-US')} rows/s`;
   console.log(`\nImport of ${ROWS.toLocaleString('en-US')} opportunities (status ${status.status})`);
   console.log(`  parse + normalize in Node (floor)  ${(floorMs / 1000).toFixed(2)} s   ${rate(floorMs)}`);
   console.log(`  dry run (upload, parse, preview)   ${(dryMs / 1000).toFixed(2)} s   ${rate(dryMs)}   ratio ${(dryMs / floorMs).toFixed(1)}×`);
-  console.log(`  import job (commit → done)         ${(commitMs / 1000).toFixed(2)} s   ${rate(commitMs)}`);
+  console.log(`  import job (commit → finishedAt)   ${(jobMs / 1000).toFixed(2)} s   ${rate(jobMs)}`);
+  console.log(`  commit → done seen by polling      ${(commitMs / 1000).toFixed(2)} s   (the stats recompute of the imported range runs meanwhile)`);
   console.log(`  counts ${JSON.stringify(counts)}: ${accounted === counts.rows && counts.rows === ROWS ? 'every row accounted for' : `MISMATCH (${accounted} of ${ROWS})`}`);
   if (accounted !== ROWS) process.exitCode = 1;
 } finally {

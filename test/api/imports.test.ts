@@ -195,12 +195,16 @@ describe('commit', () => {
   });
 
   it('creates pending members for owners asked to be created, listed with pending: true', async () => {
-    const { client, tenant } = await signUp();
-    const { result } = await importFile(client, tenant.slug, 'Title,Owner\r\nA,Wang Fang\r\nB,Wang Fang\r\nC,Nobody Known\r\n', {
+    const { client, tenant, user, email } = await signUp({ name: 'Zhao Min' });
+    const { preview, result } = await importFile(client, tenant.slug, `Title,Owner\r\nA,Wang Fang\r\nB,Wang Fang\r\nC,Nobody Known\r\nD,zhao min\r\nE,${email}\r\n`, {
       mapping: { Title: 'title', Owner: 'owner' },
       valueMap: { owner: { 'Wang Fang': 'create' } },
     });
-    expect(result.counts).toMatchObject({ created: 3 });
+    expect(result.counts).toMatchObject({ created: 5 });
+    // Members match by name or e-mail; an unknown name without "create" goes to the importing user, with a warning.
+    expect(preview.issues).toEqual([expect.objectContaining({ rowNumber: 4, code: 'unknown_owner', value: 'Nobody Known' })]);
+    const owners = new Map((await opportunitiesOf(client, tenant.slug)).map((o) => [o.title, o.ownerId]));
+    expect([owners.get('C'), owners.get('D'), owners.get('E')]).toEqual([user.id, user.id, user.id]);
     const members = await client.get(`/api/t/${tenant.slug}/members`);
     const pending = members.body.members.filter((m: { pending: boolean }) => m.pending);
     expect(pending.map((m: { name: string }) => m.name)).toEqual(['Wang Fang']);
@@ -219,12 +223,24 @@ describe('commit', () => {
     const before = await opportunitiesOf(client, tenant.slug);
     const exported = await client.get(`/api/t/${tenant.slug}/exports/opportunities.csv`);
     expect(exported.status).toBe(200);
-    const edited = exported.text.replace('Gamma deal', 'Gamma deal (renamed)');
+    // Gamma is renamed and moved from Qualified to Won in the exported file.
+    const edited = exported.text
+      .split('\r\n')
+      .map((line) => (line.includes('Gamma deal') ? line.replace('Gamma deal', 'Gamma deal (renamed)').replace(',Qualified,open,', ',Won,won,') : line))
+      .join('\r\n');
+    expect(edited).toContain(',Won,won,');
     const { result } = await importFile(client, tenant.slug, edited, { fileName: 'opportunities.csv' });
     expect(result.counts).toMatchObject({ rows: 4, created: 0, updated: 4, skipped: 0 });
     const after = await opportunitiesOf(client, tenant.slug);
     expect(after).toHaveLength(before.length);
-    expect(after.map((o) => o.title)).toContain('Gamma deal (renamed)');
+    const gamma = after.find((o) => o.title === 'Gamma deal (renamed)')!;
+    expect(gamma.status).toBe('won');
+    const history = (await client.get(`/api/t/${tenant.slug}/opportunities/${gamma.id}/history`)).body.history as { toStageName: string; changedAt: string }[];
+    expect(history.at(-1)!.toStageName).toBe('Won');
+    // The move comes after the card's earlier history, even though the file's dates are older.
+    const times = history.map((h) => Date.parse(h.changedAt));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    expect(times.at(-1)!).toBeGreaterThan(times.at(-2)!);
   });
 
   it('imports accounts and then contacts linked to them by name, and updates accounts by external id', async () => {

@@ -1,13 +1,15 @@
 // An import whose database fails mid-way — batches refused before they run, and batches that ran
 // but whose worker "died" before acknowledging — still ends with every row written exactly once,
 // and replaying every message again changes nothing.
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import worker from '../../worker';
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../db/client';
 import { runImportStep, type ImportMessage } from '../../worker/jobs/imports';
 import { tenantRepos } from '../../worker/repos/tenant';
 import { signUp } from '../helpers/api';
-import { upload } from '../helpers/imports';
+import { upload, waitForImport } from '../helpers/imports';
 
 const ROWS = 1_700; // 4 chunks of 500
 
@@ -79,5 +81,34 @@ describe('an import under injected D1 failures', () => {
     expect(await count()).toEqual({ n: ROWS, titles: ROWS });
     const again = await client.get(`/api/t/${tenant.slug}/imports/${preview.body.id}`);
     expect(again.body.counts).toEqual(record.body.counts);
+  });
+
+  it('marks an import failed when a step lands in the dead letter queue, counting the rows not written, and it can be undone', async () => {
+    const { client, tenant, user } = await signUp();
+    const lines = ['Title,Amount'];
+    for (let i = 1; i <= 1_200; i++) lines.push(`Poison deal ${i},${i}`);
+    const preview = await upload(client, tenant.slug, lines.join('\r\n'));
+    const repos = tenantRepos(createDatabase(env.DB), tenant.id);
+    await repos.imports.queue(preview.body.id, { mapping: preview.body.mapping, valueMap: {}, dateFormats: preview.body.dateFormats }, { userId: user.id, now: Date.now() }, {});
+    // Prepare, then one chunk written by hand (a budget of one chunk: the next message is not run).
+    const sent: ImportMessage[] = [];
+    const queue = { send: async (body: ImportMessage) => void sent.push(body) };
+    await runImportStep(env, queue, { tenantId: tenant.id, importId: preview.body.id, step: 'prepare' }, Date.now());
+    await repos.imports.writeChunk((await repos.imports.get(preview.body.id))!, 0, Date.now());
+    // The next chunk's message kept failing: the dead letter queue's consumer gets it.
+    const batch = createMessageBatch<unknown>('jihui-imports-dlq', [{ id: 'dead-1', body: { tenantId: tenant.id, importId: preview.body.id, step: 'chunk', chunk: 1 }, attempts: 1, timestamp: new Date() }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['dead-1']);
+    const failed = await client.get(`/api/t/${tenant.slug}/imports/${preview.body.id}`);
+    expect(failed.body.status).toBe('failed');
+    expect(failed.body.error).toContain('kept failing');
+    expect(failed.body.counts).toEqual({ rows: 1_200, created: 500, updated: 0, skipped: 0, failed: 700 });
+    expect(failed.body.counts.created + failed.body.counts.failed).toBe(1_200);
+    // Undo removes the 500 written.
+    expect((await client.request('DELETE', `/api/t/${tenant.slug}/imports/${preview.body.id}`)).status).toBe(202);
+    await waitForImport(client, tenant.slug, preview.body.id, ['undone']);
+    const left = await env.DB.prepare('select count(*) as n from opportunities where tenant_id = ?').bind(tenant.id).first<{ n: number }>();
+    expect(left!.n).toBe(0);
   });
 });

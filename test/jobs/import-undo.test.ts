@@ -55,7 +55,7 @@ describe('undoing an import', () => {
     expect(own.body.accountName).toBe('Existing Co');
     const audit = await client.get(`${base}/audit?entityType=import`);
     expect(audit.body.entries.map((e: { action: string }) => e.action).sort()).toEqual(['import', 'undo']);
-    // Only a finished import can be undone.
+    // An undone import cannot be undone again; a preview cannot be undone.
     expect((await client.request('DELETE', `${base}/imports/${result.id}`)).status).toBe(409);
   });
 });

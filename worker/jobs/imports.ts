@@ -1,15 +1,16 @@
 // The import job on Queue `jihui-imports`. One message = one step of one import:
 //   prepare  parse the stored file with the committed options, create the entries it needs and
 //            store the rows resolved to ids in chunks (one atomic batch; queued → running);
-//   chunk n  write rows n·500 … (one atomic batch per chunk, worker/repos/imports.ts);
+//   chunk n  write rows n·500 …, then the following chunks for up to 5 s (one atomic batch per
+//            chunk, worker/repos/imports.ts), then send a message for the rest;
 //   undo     remove up to 500 of what the import created (one atomic batch per step).
 // Each step sends the next one only after its batch committed, so one import's writes run one
 // after another. Every batch is guarded by the import's state, so a redelivered message writes
-// nothing twice; a message whose successor may have been lost (the worker died between the commit
-// and the send) sends it again — duplicates are no-ops. After the retries a step lands in
+// nothing twice; a redelivered message (the worker died between a commit and the send) carries on
+// from the import's next chunk, and a delivery that finds its chunk written by another stops. After the retries a step lands in
 // `jihui-imports-dlq`, whose consumer marks the import failed (it can then be undone).
 import { z } from 'zod';
-import { createDatabase } from '../../db/client';
+import { tenantDatabase } from '../../db/client';
 import { minorUnitDigits } from '../repos/settings';
 import { tenantRepos, type TenantRepos } from '../repos/tenant';
 import { parseCsv, type DateFormat } from '../services/import';
@@ -20,6 +21,8 @@ import { RECOMPUTE_MAX_DAYS, planRecompute, startRecompute } from './recompute';
 
 export const IMPORT_QUEUE = 'jihui-imports';
 export const IMPORT_DEAD_LETTER_QUEUE = 'jihui-imports-dlq';
+/** Wall time one chunk message keeps writing chunks before it sends the rest on (CPU stays far below the consumer's limit). */
+export const CHUNK_TIME_BUDGET_MS = 5_000;
 
 export const ImportMessageSchema = z.object({
   tenantId: z.string().min(1),
@@ -34,7 +37,6 @@ export interface ImportQueue {
 }
 
 export async function processImportBatch(batch: MessageBatch<unknown>, env: Env, now: () => number = Date.now): Promise<void> {
-  const db = createDatabase(env.DB);
   for (const message of batch.messages) {
     const parsed = ImportMessageSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -46,7 +48,9 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
     if (batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
       console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, ...body }));
       try {
-        await tenantRepos(db, body.tenantId).imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
+        const repos = tenantRepos(tenantDatabase(env, body.tenantId), body.tenantId);
+        if (body.step === 'undo') await repos.imports.noteUndoError(body.importId, 'The undo kept failing; undo again to resume it.', now());
+        else await repos.imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
         message.ack();
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, message: String(error) }));
@@ -66,7 +70,7 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
 
 /** One step; throws to have the message retried. */
 export async function runImportStep(env: Env, queue: ImportQueue, message: ImportMessage, now: number): Promise<void> {
-  const repos = tenantRepos(createDatabase(env.DB), message.tenantId);
+  const repos = tenantRepos(tenantDatabase(env, message.tenantId), message.tenantId);
   const record = await repos.imports.get(message.importId);
   if (!record) return;
   const send = (next: Omit<ImportMessage, 'tenantId' | 'importId'>) => queue.send({ tenantId: message.tenantId, importId: message.importId, ...next }, { contentType: 'json' });
@@ -98,19 +102,23 @@ export async function runImportStep(env: Env, queue: ImportQueue, message: Impor
     return;
   }
 
-  // A chunk.
-  const chunk = message.chunk ?? 0;
+  // Chunks: this invocation writes chunk after chunk (each its own atomic batch) for up to
+  // CHUNK_TIME_BUDGET_MS, then hands the rest to a new message — fewer queue hops, bounded work.
   if (record.status !== 'running') return;
-  if (chunk < record.nextChunk) {
-    // Written before; make sure its successor was sent (a duplicate is a no-op).
-    if (chunk + 1 === record.nextChunk) await send({ step: 'chunk', chunk: record.nextChunk });
-    return;
+  // A later chunk than the next one cannot be due (each is sent after its predecessor committed).
+  if ((message.chunk ?? 0) > record.nextChunk) return;
+  // A redelivered message whose chunks were (partly) written continues from the next one.
+  let chunk = record.nextChunk;
+  const started = Date.now();
+  for (;;) {
+    // The given clock, moved on by the time this invocation has spent.
+    const at = now + (Date.now() - started);
+    const result = await repos.imports.writeChunk(record, chunk, at);
+    if (!result) return; // another delivery wrote it and carries on
+    if (result.done) return void (await finish(env, repos, (await repos.imports.get(record.id))!, at));
+    chunk += 1;
+    if (Date.now() - started >= CHUNK_TIME_BUDGET_MS) return void (await send({ step: 'chunk', chunk }));
   }
-  if (chunk > record.nextChunk) return; // not its turn: the chain sends it again
-  const result = await repos.imports.writeChunk(record, chunk, now);
-  if (!result) return;
-  if (result.done) await finish(env, repos, (await repos.imports.get(record.id))!, now);
-  else await send({ step: 'chunk', chunk: chunk + 1 });
 }
 
 /**

@@ -61,21 +61,23 @@ export function importRepo(scope: RepoScope) {
   }
 
   /** Which of `ids` already name a record of `entity`: by external id, or by our own id (our exports). */
-  async function existing(entity: ImportEntity, ids: string[]): Promise<Map<string, { id: string; stageId: string | null; pipelineId: string | null }>> {
-    const found = new Map<string, { id: string; stageId: string | null; pipelineId: string | null }>();
+  type Existing = { id: string; stageId: string | null; pipelineId: string | null; stageEnteredAt: number | null };
+  async function existing(entity: ImportEntity, ids: string[]): Promise<Map<string, Existing>> {
+    const found = new Map<string, Existing>();
     if (ids.length === 0) return found;
     const table = entity === 'opportunities' ? sql`opportunities` : entity === 'accounts' ? sql`accounts` : sql`contacts`;
-    const stageColumns = entity === 'opportunities' ? sql`stage_id, pipeline_id` : sql`null as stage_id, null as pipeline_id`;
+    const stageColumns = entity === 'opportunities' ? sql`stage_id, pipeline_id, stage_entered_at` : sql`null as stage_id, null as pipeline_id, null as stage_entered_at`;
     for (let i = 0; i < ids.length; i += 20_000) {
       const list = json(ids.slice(i, i + 20_000));
-      const rows = await db.all<{ id: string; external_id: string | null; stage_id: string | null; pipeline_id: string | null }>(sql`
+      const rows = await db.all<{ id: string; external_id: string | null; stage_id: string | null; pipeline_id: string | null; stage_entered_at: number | null }>(sql`
         -- "+tenant_id" below keeps SQLite on the primary key for our ids instead of scanning the tenant's rows.
         select id, external_id, ${stageColumns} from ${table} where tenant_id = ${tenantId} and external_id in (select value from json_each(${list}))
         union all
         select id, external_id, ${stageColumns} from ${table} where +tenant_id = ${tenantId} and id in (select value from json_each(${list}))`);
       // An external id wins over our id: a file of another CRM could hold an id that looks like ours.
-      for (const row of rows) if (!found.has(row.id) || row.external_id === null) found.set(row.id, { id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id });
-      for (const row of rows) if (row.external_id !== null) found.set(row.external_id, { id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id });
+      const record = (row: (typeof rows)[number]): Existing => ({ id: row.id, stageId: row.stage_id, pipelineId: row.pipeline_id, stageEnteredAt: row.stage_entered_at });
+      for (const row of rows) if (!found.has(row.id) || row.external_id === null) found.set(row.id, record(row));
+      for (const row of rows) if (row.external_id !== null) found.set(row.external_id, record(row));
     }
     return found;
   }
@@ -163,16 +165,21 @@ export function importRepo(scope: RepoScope) {
       return changes(result) > 0;
     },
 
-    /** done|failed → undoing, with its audit row; false otherwise. */
+    /** done|failed → undoing, with its audit row; false otherwise. An undo that stopped (its step kept failing) may be started again. */
     async startUndo(id: string, actor: { userId: string; now: number }, summary: unknown): Promise<boolean> {
       const [result] = await db.batch([
-        db.update(imports).set({ status: 'undoing', updatedAt: actor.now }).where(and(ours(id), inArray(imports.status, ['done', 'failed']))),
+        db.update(imports).set({ status: 'undoing', error: null, updatedAt: actor.now }).where(and(ours(id), inArray(imports.status, ['done', 'failed', 'undoing']))),
         audit.entryWhere(
           { actorUserId: actor.userId, action: 'undo', entityType: 'import', entityId: id, before: summary, at: actor.now },
           sql`exists (select 1 from ${imports} where ${imports.tenantId} = ${tenantId} and ${imports.id} = ${id} and ${imports.status} = 'undoing' and ${imports.updatedAt} = ${actor.now})`,
         ),
       ]);
       return changes(result) > 0;
+    },
+
+    /** Records why an undo stopped (it stays undoing; DELETE starts it again). */
+    async noteUndoError(id: string, error: string, now: number): Promise<void> {
+      await db.update(imports).set({ error: error.slice(0, 500), updatedAt: now }).where(and(ours(id), eq(imports.status, 'undoing'))).run();
     },
 
     async markFailed(id: string, error: string, now: number): Promise<void> {
@@ -294,7 +301,7 @@ export function importRepo(scope: RepoScope) {
 
       // Create or update; a file naming one external id twice updates what its first row made.
       const createdByExt = new Map<string, string>();
-      type Planned = ChunkRow & { id: string; existingStageId?: string | null };
+      type Planned = ChunkRow & { id: string; existingStageId?: string | null; existingEnteredAt?: number | null };
       const creates: Planned[] = [];
       const updates = new Map<string, Planned>();
       let created = 0;
@@ -304,7 +311,7 @@ export function importRepo(scope: RepoScope) {
         const madeHere = row.ext ? createdByExt.get(row.ext) : undefined;
         if (target) {
           updated++;
-          updates.set(target.id, { ...updates.get(target.id), ...row, id: target.id, existingStageId: target.stageId });
+          updates.set(target.id, { ...updates.get(target.id), ...row, id: target.id, existingStageId: target.stageId, existingEnteredAt: target.stageEnteredAt });
         } else if (madeHere) {
           updated++;
           const index = creates.findIndex((c) => c.id === madeHere);
@@ -369,7 +376,9 @@ export function importRepo(scope: RepoScope) {
         });
         const updateRows = [...updates.values()].map((r) => {
           const move = Boolean(r.stageId && r.stageId !== r.existingStageId);
-          const entered = r.stageEnteredAt ?? now;
+          // Never before the card's own last move: the history must stay in order, or "which stage at
+          // the end of a day" would pick the old one.
+          const entered = Math.max(r.stageEnteredAt ?? now, (r.existingEnteredAt ?? 0) + 1);
           if (move) history.push({ id: `${importId}u${r.n}`, opportunityId: r.id, pipelineId: r.pipelineId!, from: r.existingStageId ?? null, to: r.stageId!, at: entered, amount: r.amount ?? null });
           return {
             id: r.id, ext: r.ext ?? null, title: r.title ?? null, account: r.account ?? null, contact: r.contact ?? null, ownerId: r.ownerId ?? null,

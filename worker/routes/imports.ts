@@ -205,7 +205,12 @@ export const importRoutes = newRouter<TenantEnv>()
       );
       if (form.dryRun === 'false') {
         await repos.imports.queue(id, { mapping: plan.mapping, valueMap: options.valueMap ?? {}, dateFormats: plan.dateFormats }, { userId: c.get('user').id, now }, { fileName: file.name, rows: stored.preview.rows });
-        await enqueue(c, { tenantId: c.get('tenant').id, importId: id, step: 'prepare' });
+        try {
+          await enqueue(c, { tenantId: c.get('tenant').id, importId: id, step: 'prepare' });
+        } catch (error) {
+          await repos.imports.markFailed(id, 'The import could not be queued.', now);
+          throw error;
+        }
       }
       return c.json(full((await repos.imports.get(id))!), 201);
     },
@@ -333,7 +338,7 @@ export const importRoutes = newRouter<TenantEnv>()
   .openapi(
     createRoute({
       method: 'delete', path: '/{importId}', tags: ['imports'],
-      summary: 'Undo an import: removes what it created (records, their history, and entries it added that nothing else uses); records it updated keep their new values (owners and admins)',
+      summary: 'Undo an import (again, to resume a stopped undo): removes what it created (records, their history, and entries it added that nothing else uses); records it updated keep their new values (owners and admins)',
       middleware: [adminOnly()] as const,
       request: { params: ImportParams },
       responses: { 202: jsonResponse(Import, 'Undoing; poll GET /imports/{importId} until undone'), 409: AUTHENTICATED_ERRORS[400], ...AUTHENTICATED_ERRORS },
@@ -342,7 +347,8 @@ export const importRoutes = newRouter<TenantEnv>()
       const repos = c.get('repos');
       const record = await repos.imports.get(c.req.valid('param').importId);
       if (!record) throw notFound();
-      if (record.status !== 'done' && record.status !== 'failed') throw conflict('import_not_finished', `This import is ${record.status}; only a finished import can be undone.`);
+      // 'undoing' again: resumes an undo whose step kept failing (a second chain is harmless: every step is idempotent).
+      if (record.status !== 'done' && record.status !== 'failed' && record.status !== 'undoing') throw conflict('import_not_finished', `This import is ${record.status}; only a finished import can be undone.`);
       const now = c.get('now')();
       if (!(await repos.imports.startUndo(record.id, { userId: c.get('user').id, now }, { fileName: record.fileName, created: record.created, updated: record.updated }))) {
         throw conflict('import_not_finished', 'This import changed meanwhile.');

@@ -90,8 +90,6 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
     }
 
     const rand = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-    const targets = endM - firstTarget + 1;
-    const shock = new Float64Array(Math.max(0, targets));
     const calW = [1, 1, 1];
     const hazard = (arr: Float64Array, cell: number, k: number, slot: number) => arr[(cell * H + Math.min(k, H) - 1) * 3 + slot] ?? 0;
     const newCell = model.cells - 1;
@@ -107,8 +105,7 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
         calW[m] = factor(rand, v);
       }
       // One shock for the whole period, with the over-dispersion measured over windows of its length.
-      const common = factor(rand, dispersion);
-      for (let t = 0; t < targets; t++) shock[t] = common;
+      const shock = factor(rand, dispersion);
       // P(won inside the period) of a deal in `cell` at risk from month `from` (k = 1 there).
       const inPeriod = (cell: number, cellFactor: number, from: number): number => {
         let survive = 1;
@@ -117,7 +114,7 @@ export function forecast(histories: OpportunityHistory[] | CompiledHistory, stag
           const k = t - from + 1;
           const part = t === firstTarget ? model.remaining : 1;
           const slot = quarterSlot(t, fy);
-          const hw = Math.min(MAX_HAZARD, hazard(model.winBy, cell, k, slot) * cellFactor * (calW[slot] ?? 1) * (shock[t - firstTarget] ?? 1)) * part;
+          const hw = Math.min(MAX_HAZARD, hazard(model.winBy, cell, k, slot) * cellFactor * (calW[slot] ?? 1) * shock) * part;
           const hl = Math.min(MAX_HAZARD, hazard(model.lossBy, cell, k, slot)) * part;
           if (t >= startM) p += survive * hw;
           survive *= Math.max(0, 1 - hw - hl);
