@@ -1086,6 +1086,8 @@ export const en = {
 			undo: 'Undo',
 			undoTitle: 'Undo the import of “{{name}}”?',
 			undoBody: 'Everything this import created is deleted ({{count}} records, with their follow-ups and history). Records it updated keep their new values.',
+			undoStopped: 'Undo stopped',
+			retryUndo: 'Undo again',
 			undoConfirm: 'Undo import',
 			undoStarted: 'Undoing the import of “{{name}}”…',
 			undone: 'The import of “{{name}}” was undone.',

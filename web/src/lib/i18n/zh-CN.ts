@@ -1087,6 +1087,8 @@ export const zhCN = {
 			undo: '撤销',
 			undoTitle: '撤销“{{name}}”的导入？',
 			undoBody: '此次导入新建的所有记录都会被删除（{{count}} 条，连同其跟进和历史）。被更新的记录保留新值。',
+			undoStopped: '撤销中断',
+			retryUndo: '重新撤销',
 			undoConfirm: '撤销导入',
 			undoStarted: '正在撤销“{{name}}”的导入…',
 			undone: '“{{name}}”的导入已撤销。',
