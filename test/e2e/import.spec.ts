@@ -3,7 +3,8 @@
 // uploaded, one mapping fixed by hand, the preview's row errors seen, the import run with its
 // progress polled to the end; the board, the team page and the reports show the imported data; the
 // error CSV holds the row not imported; an export of the opportunities imports back as updates.
-// Then the main flow in Chinese with a GBK file (as Chinese Excel saves it) at 360 px, and undo.
+// Then the main flow in Chinese with a GBK file (as Chinese Excel saves it) at 360 px, and undo;
+// and a customers (accounts) file, whose fields differ.
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
 import { createAccount, logIn, pageScrollWidth } from './helpers';
@@ -291,5 +292,32 @@ test.describe('CSV import', () => {
 		await expect(page.getByTestId('history-notice')).toHaveText('“商机导出.csv”的导入已撤销。');
 		const afterUndo = await page.request.get(`/api/t/${owner.slug}/opportunities?limit=100`);
 		expect(((await afterUndo.json()) as { opportunities: unknown[] }).opportunities).toHaveLength(0);
+	});
+
+	test('customers: the entity picked on upload decides the fields', async ({ page, request, baseURL }) => {
+		const owner = await createAccount(request, baseURL!, { label: 'import-accounts', sampleData: false });
+		await logIn(page, owner);
+		await expect(page).toHaveURL(new RegExp(`/${owner.slug}/board/`));
+		await page.goto(`/${owner.slug}/import`);
+		const text = csv([
+			['公司名称', 'Industry', '城市', 'Phone', 'Website'],
+			['北京星河科技有限公司', 'Software', '北京', '+86 10 8888 0000', 'https://xinghe.example'],
+			['Acme Trading Ltd', 'Retail', 'Shanghai', '', ''],
+		]);
+		await upload(page, 'customers.csv', Buffer.from(text, 'utf8'), 'Customers (accounts)');
+		// Customers have names, not titles: the field list is the accounts one.
+		await expect(mappingSelect(page, '公司名称')).toHaveValue('name');
+		await expect(mappingSelect(page, '公司名称').locator('option')).not.toContainText(['Title']);
+		await expect(mappingSelect(page, '城市')).toHaveValue('city');
+		await toPreview(page);
+		await expect(page.getByTestId('preview-create')).toHaveText('2');
+		await commitAndWait(page);
+		await expect(page.getByTestId('summary-created')).toHaveText('2');
+		// No board or reports links for customers.
+		await expect(page.getByTestId('summary-board')).toHaveCount(0);
+		const accounts = await page.request.get(`/api/t/${owner.slug}/accounts?q=${encodeURIComponent('星河')}`);
+		const found = ((await accounts.json()) as { accounts: { name: string }[] }).accounts;
+		expect(found.map((a) => a.name)).toEqual(['北京星河科技有限公司']);
+		await expect(page.getByTestId('history-row').filter({ hasText: 'customers.csv' })).toContainText('Customers (accounts)');
 	});
 });
