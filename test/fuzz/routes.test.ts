@@ -66,7 +66,8 @@ function requestArbitrary(op: Operation, ctx: Context, slug: string): fc.Arbitra
     : op.body.type === 'multipart'
       ? fc.tuple(arbitrary(op.body.schema, ctx), fc.string({ maxLength: 2000, unit: 'binary' })).map(([fields, file]) => {
           const form = new FormData();
-          if (fields && typeof fields === 'object') for (const [k, v] of Object.entries(fields)) form.append(k, typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+          // (workerd's FormData refuses field names ending in a backslash: a client-side error, not a request.)
+          if (fields && typeof fields === 'object') for (const [k, v] of Object.entries(fields)) form.append(k.replace(/\\+$/, ''), typeof v === 'string' ? v : JSON.stringify(v) ?? '');
           form.set('file', new File([file], 'fuzz.csv', { type: 'text/csv' }));
           return { body: form, contentType: null };
         })

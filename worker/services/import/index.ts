@@ -20,7 +20,7 @@
 //   matchValues(values, existing)  file values → existing entries (stages, owners, products …).
 //   parseDate / detectDateFormat / parseAmount / canonical are exported for callers and the UI.
 //
-// Changes to the agreed interface (/work/prompts/import-interface.md), all additive:
+// Additions to the interface first agreed for this module (all additive):
 // - ParsedCsv.encoding may also be 'windows-1252': European Excel saves semicolon CSV in that code page,
 //   and reading it as GB18030 would turn "Müller" into Chinese characters. CSV_ENCODINGS lists them all.
 // - ParsedCsv.warnings entries carry a `code` ('ragged_row' | 'malformed_quotes').
