@@ -3,33 +3,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { addMember, signUp } from '../helpers/api';
+import { gbk } from '../helpers/gbk';
 import { importFile, importForm, upload, waitForImport } from '../helpers/imports';
 
-// GBK bytes of the few words used below (as in test/unit/import-parse.test.ts, checked there).
-const GBK: Record<string, number[]> = {
-  商机名称: [0xc9, 0xcc, 0xbb, 0xfa, 0xc3, 0xfb, 0xb3, 0xc6],
-  客户: [0xbf, 0xcd, 0xbb, 0xa7],
-  金额: [0xbd, 0xf0, 0xb6, 0xee],
-  阶段: [0xbd, 0xd7, 0xb6, 0xce],
-  华为: [0xbb, 0xaa, 0xce, 0xaa],
-  赢单: [0xd3, 0xae, 0xb5, 0xa5],
-};
-function gbk(text: string): Uint8Array {
-  const words = Object.keys(GBK).sort((a, b) => b.length - a.length);
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const word = words.find((w) => text.startsWith(w, i));
-    if (word) {
-      bytes.push(...GBK[word]!);
-      i += word.length;
-    } else {
-      const code = text.charCodeAt(i++);
-      if (code > 0x7f) throw new Error(`no GBK bytes for ${text[i - 1]}`);
-      bytes.push(code);
-    }
-  }
-  return new Uint8Array(bytes);
-}
 
 async function opportunitiesOf(client: Awaited<ReturnType<typeof signUp>>['client'], slug: string) {
   const response = await client.get(`/api/t/${slug}/opportunities?limit=200`);
