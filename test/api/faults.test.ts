@@ -1,4 +1,4 @@
-// Faults (issue 7): the D1 binding fails the k-th statement (k = 0, 1, 2 … until the request gets
+// Faults (issue 7): for 27 multi-step writes (every kind of write route), the D1 binding fails the k-th statement (k = 0, 1, 2 … until the request gets
 // through), with D1's retryable error text. Every failed attempt must answer 503 problem+json with
 // a retry hint and leave the database exactly as it was (every row of every table compared) — a
 // multi-step write is all of it or nothing. The nightly job, retried under random faults (failing
@@ -11,6 +11,7 @@ import worker from '../../worker';
 import { addDays, localDate } from '../../worker/services/dates';
 import { ApiClient, ORIGIN, PASSWORD, signUp, uniqueEmail } from '../helpers/api';
 import { databaseDigest, digestDiff, faultyD1 } from '../helpers/faulty-d1';
+import { importForm, waitForImport } from '../helpers/imports';
 
 interface Scenario {
   name: string;
@@ -125,6 +126,123 @@ const SCENARIOS: Scenario[] = [
     setup: async () => {
       const w = await workspace();
       return { method: 'POST', path: `${w.base}/tokens`, cookie: w.owner.client.cookie, body: { name: 'Fault token', role: 'member' } };
+    },
+  },
+  {
+    name: 'create a pipeline with its default stages',
+    setup: async () => {
+      const w = await workspace();
+      return { method: 'POST', path: `${w.base}/pipelines`, cookie: w.owner.client.cookie, body: { name: 'Fault pipeline' } };
+    },
+  },
+  {
+    name: 'add a stage',
+    setup: async () => {
+      const w = await workspace();
+      return { method: 'POST', path: `${w.base}/pipelines/${w.pipeline.id}/stages`, cookie: w.owner.client.cookie, body: { name: 'Fault stage', probability: 30, kind: 'open' } };
+    },
+  },
+  {
+    name: 'reorder stages',
+    setup: async () => {
+      const w = await workspace();
+      const ids = w.pipeline.stages.map((s) => s.id);
+      return { method: 'PUT', path: `${w.base}/pipelines/${w.pipeline.id}/stage-order`, cookie: w.owner.client.cookie, body: { stageIds: [ids[1], ids[0], ...ids.slice(2)] } };
+    },
+  },
+  {
+    name: 'change a stage (probability + audit)',
+    setup: async () => {
+      const w = await workspace();
+      return { method: 'PATCH', path: `${w.base}/stages/${w.pipeline.stages[0]!.id}`, cookie: w.owner.client.cookie, body: { name: 'First contact', probability: 15 } };
+    },
+  },
+  {
+    name: 'delete an unused catalog entry',
+    setup: async () => {
+      const w = await workspace();
+      const added = (await w.owner.client.post(`${w.base}/catalog/sources`, { name: 'Fault source' })).body;
+      return { method: 'DELETE', path: `${w.base}/catalog/sources/${added.id}`, cookie: w.owner.client.cookie };
+    },
+  },
+  {
+    name: 'reorder a catalog',
+    setup: async () => {
+      const w = await workspace();
+      const sources = (await w.owner.client.get(`${w.base}/catalog/sources`)).body.entries as { id: string }[];
+      return { method: 'PUT', path: `${w.base}/catalog/sources/order`, cookie: w.owner.client.cookie, body: { ids: sources.map((e) => e.id).reverse() } };
+    },
+  },
+  {
+    name: 'archive a product',
+    setup: async () => {
+      const w = await workspace();
+      return { method: 'PATCH', path: `${w.base}/catalog/products/${w.catalog.products[0].id}`, cookie: w.owner.client.cookie, body: { archived: true } };
+    },
+  },
+  {
+    name: 'delete an account',
+    setup: async () => {
+      const w = await workspace();
+      const account = (await w.owner.client.post(`${w.base}/accounts`, { name: 'Fault Account Ltd' })).body;
+      return { method: 'DELETE', path: `${w.base}/accounts/${account.id}`, cookie: w.owner.client.cookie };
+    },
+  },
+  {
+    name: 'create a contact of an account',
+    setup: async () => {
+      const w = await workspace();
+      const account = (await w.owner.client.post(`${w.base}/accounts`, { name: 'Fault Contact Co' })).body;
+      return { method: 'POST', path: `${w.base}/contacts`, cookie: w.owner.client.cookie, body: { name: 'Fault Contact', accountId: account.id, isKey: true } };
+    },
+  },
+  {
+    name: 'revoke an invitation',
+    setup: async () => {
+      const w = await workspace();
+      const invited = (await w.owner.client.post(`${w.base}/invitations`, { email: uniqueEmail(), role: 'member' })).body;
+      return { method: 'DELETE', path: `${w.base}/invitations/${invited.invitation.id}`, cookie: w.owner.client.cookie };
+    },
+  },
+  {
+    name: 'change a member’s role',
+    setup: async () => {
+      const w = await workspace();
+      const members = (await w.owner.client.get(`${w.base}/members`)).body.members as { userId?: string; id?: string; role: string }[];
+      const teammate = members.find((m) => m.role === 'member')!;
+      return { method: 'PATCH', path: `${w.base}/members/${teammate.userId ?? teammate.id}`, cookie: w.owner.client.cookie, body: { role: 'viewer' } };
+    },
+  },
+  {
+    name: 'revoke an API token',
+    setup: async () => {
+      const w = await workspace();
+      const token = (await w.owner.client.post(`${w.base}/tokens`, { name: 'Fault', role: 'viewer' })).body;
+      return { method: 'DELETE', path: `${w.base}/tokens/${token.id}`, cookie: w.owner.client.cookie };
+    },
+  },
+  {
+    name: 'start a statistics recompute',
+    setup: async () => {
+      const w = await workspace();
+      return { method: 'POST', path: `${w.base}/stats/recompute`, cookie: w.owner.client.cookie, body: {} };
+    },
+  },
+  {
+    name: 'commit an import',
+    setup: async () => {
+      const w = await workspace();
+      const preview = (await w.owner.client.post(`${w.base}/imports`, importForm('Title,Amount\nFault import deal,100\n'))).body;
+      return { method: 'POST', path: `${w.base}/imports/${preview.id}/commit`, cookie: w.owner.client.cookie, body: {} };
+    },
+  },
+  {
+    name: 'undo an import',
+    setup: async () => {
+      const w = await workspace();
+      const started = (await w.owner.client.post(`${w.base}/imports`, importForm('Title,Amount\nFault undo deal,100\n', { dryRun: false }))).body;
+      await waitForImport(w.owner.client, w.owner.tenant.slug, started.id);
+      return { method: 'DELETE', path: `${w.base}/imports/${started.id}`, cookie: w.owner.client.cookie };
     },
   },
 ];
