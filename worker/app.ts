@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Context } from 'hono';
 import type { AppEnv, TenantEnv } from './env';
-import { ProblemError, notFound, problemBody } from './errors';
+import { ProblemError, notFound, problemBody, rootMessage } from './errors';
 import { requestContext, type ContextOptions } from './middleware/context';
 import { API_TOKEN_RATE_LIMIT } from './auth/api-token';
 import { SESSION_COOKIE } from './auth/session';
@@ -43,13 +43,6 @@ const MAX_UPLOAD_BYTES = MAX_FILE_BYTES + 256 * 1024;
 
 // D1 reports overload and transient failures with these phrases; the client may retry.
 const RETRYABLE_D1 = /overloaded|Network connection lost|storage caused object to be reset|object to be reset|timed out|Too many requests queued|D1_ERROR: .*(reset|unavailable|internal error)/i;
-
-/** The innermost cause's message. drizzle wraps D1 errors as "Failed query: <sql> params: …". */
-function rootMessage(error: unknown): string {
-  let current = error;
-  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
 
 export function createApp(options: ContextOptions = {}) {
   // `.use()` returns a plain Hono type, so the scope is applied first and the routes chained

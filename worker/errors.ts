@@ -55,3 +55,13 @@ export function problemBody(error: ProblemError, requestId?: string): ProblemBod
     ...(requestId ? { requestId } : {}),
   };
 }
+
+/**
+ * The innermost cause's message — what logs may carry. drizzle wraps D1 errors as "Failed query:
+ * <sql> params: …", and the bound parameters are customer data (names, emails, amounts, hashes).
+ */
+export function rootMessage(error: unknown): string {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

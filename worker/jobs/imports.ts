@@ -18,6 +18,7 @@ import { planImport } from '../services/import-plan';
 import { addDays, localDate } from '../services/dates';
 import { retryDelaySeconds } from './nightly';
 import { RECOMPUTE_MAX_DAYS, planRecompute, startRecompute } from './recompute';
+import { rootMessage } from '../errors';
 
 export const IMPORT_QUEUE = 'jihui-imports';
 export const IMPORT_DEAD_LETTER_QUEUE = 'jihui-imports-dlq';
@@ -53,7 +54,7 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
         else await repos.imports.markFailed(body.importId, `The ${body.step} step kept failing; the rows written so far stay (undo removes them).`, now());
         message.ack();
       } catch (error) {
-        console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, message: String(error) }));
+        console.error(JSON.stringify({ level: 'error', job: 'import', deadLetter: true, message: rootMessage(error) }));
         message.retry();
       }
       continue;
@@ -62,7 +63,7 @@ export async function processImportBatch(batch: MessageBatch<unknown>, env: Env,
       await runImportStep(env, env.IMPORT_QUEUE, body, now());
       message.ack();
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', job: 'import', ...body, attempts: message.attempts, message: String(error) }));
+      console.error(JSON.stringify({ level: 'error', job: 'import', ...body, attempts: message.attempts, message: rootMessage(error) }));
       message.retry({ delaySeconds: retryDelaySeconds(env, message.attempts) });
     }
   }
@@ -141,6 +142,6 @@ async function finish(env: Env, repos: TenantRepos, record: { id: string; create
     await startRecompute(env.NIGHTLY_QUEUE, repos, range, { userId: record.createdBy, now });
   } catch (error) {
     // The import stands; the hourly schedule and a manual recompute still fill the numbers in.
-    console.error(JSON.stringify({ level: 'error', job: 'import', importId: record.id, message: `recompute: ${String(error)}` }));
+    console.error(JSON.stringify({ level: 'error', job: 'import', importId: record.id, message: `recompute: ${rootMessage(error)}` }));
   }
 }

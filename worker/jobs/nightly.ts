@@ -5,6 +5,7 @@
 import { tenantDatabase } from '../../db/client';
 import { tenantRepos } from '../repos/tenant';
 import { NightlyMessageSchema } from './messages';
+import { rootMessage } from '../errors';
 
 export const DEAD_LETTER_QUEUE = 'jihui-nightly-dlq';
 
@@ -23,7 +24,7 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
         if (parsed.success) await tenantRepos(tenantDatabase(env, parsed.data.tenantId), parsed.data.tenantId).snapshots.markFailed(parsed.data.date, now);
         message.ack();
       } catch (error) {
-        console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, message: String(error) }));
+        console.error(JSON.stringify({ level: 'error', job: 'nightly', deadLetter: true, messageId: message.id, message: rootMessage(error) }));
         message.retry();
       }
     }
@@ -52,7 +53,7 @@ export async function processNightlyBatch(batch: MessageBatch<unknown>, env: Env
       await repos.snapshots.writeSnapshot(date, tenant, now, forecastStatements);
       message.ack();
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', job: 'nightly', tenantId, date, attempts: message.attempts, message: String(error) }));
+      console.error(JSON.stringify({ level: 'error', job: 'nightly', tenantId, date, attempts: message.attempts, message: rootMessage(error) }));
       message.retry({ delaySeconds: retryDelaySeconds(env, message.attempts) });
     }
   }

@@ -8,7 +8,7 @@
 // dates queued and both jobs finish when those dates' runs do. The cost is bounded by the range
 // limit and by recompute being for owners and admins only.
 import { tenantDatabase } from '../../db/client';
-import type { FieldError } from '../errors';
+import { type FieldError, rootMessage } from '../errors';
 import { tenantRepos, type TenantRepos } from '../repos/tenant';
 import { datesInRange, daysInRange } from '../repos/stats-read';
 import { addDays, localDate } from '../services/dates';
@@ -91,6 +91,6 @@ export async function recomputeSampleWorkspace(env: Env, tenant: { id: string; t
     if ('errors' in range || range.total === 0) return;
     await startRecompute(env.NIGHTLY_QUEUE, repos, range, { userId: ownerUserId, now });
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', job: 'recompute', tenantId: tenant.id, message: String(error) }));
+    console.error(JSON.stringify({ level: 'error', job: 'recompute', tenantId: tenant.id, message: rootMessage(error) }));
   }
 }

@@ -10,6 +10,7 @@ import { identityRepo } from '../repos/identity';
 import { ATTEMPT_WINDOW_MAX_MS } from '../auth/limits';
 import { addDays, localDate } from '../services/dates';
 import { QUEUE_SEND_BATCH_MAX, type NightlyMessage } from './messages';
+import { rootMessage } from '../errors';
 
 // Catch-up is bounded per run; the next hourly run continues where this one stopped.
 export const MAX_DATES_PER_TENANT_PER_RUN = 31;
@@ -58,7 +59,7 @@ export async function scheduleNightly(env: Env, now: number): Promise<{ tenants:
       for (const date of plan.send) messages.push({ tenantId: tenant.id, date });
       if (plan.advanceTo) advances.push({ tenantId: tenant.id, date: plan.advanceTo });
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', job: 'schedule', tenantId: tenant.id, message: String(error) }));
+      console.error(JSON.stringify({ level: 'error', job: 'schedule', tenantId: tenant.id, message: rootMessage(error) }));
     }
   }
   for (let i = 0; i < messages.length; i += QUEUE_SEND_BATCH_MAX) {

@@ -4,7 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { TenantEnv } from '../env';
-import { notFound } from '../errors';
+import { notFound, rootMessage } from '../errors';
 import { adminOnly } from '../middleware/admin';
 import { AUTHENTICATED_ERRORS, TenantParams, newRouter } from '../openapi';
 import { EXPORT_COLUMNS, type ExportEntity, type ExportPage } from '../repos/exports';
@@ -26,8 +26,7 @@ function fileName(c: Context<TenantEnv>, what: string, extension: string) {
 
 async function download(c: Context<TenantEnv>, chunks: AsyncGenerator<Uint8Array>, name: string, contentType: string) {
   const body = await responseStream(chunks, (error) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), path: c.req.path, message: `export stopped: ${message.split('\n')[0]}` }));
+    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), path: c.req.path, message: `export stopped: ${rootMessage(error)}` }));
   });
   return c.body(body, 200, {
     'Content-Type': contentType,
