@@ -13,15 +13,33 @@ import { ApiClient, ORIGIN, PASSWORD, signUp, uniqueEmail } from '../helpers/api
 import { databaseDigest, digestDiff, faultyD1 } from '../helpers/faulty-d1';
 import { importForm, waitForImport } from '../helpers/imports';
 
+interface Request { method: string; path: string; body?: unknown; cookie: string | null }
+
 interface Scenario {
   name: string;
-  /** Prepares what the request needs (fault-free); returns the request. */
-  setup: () => Promise<{ method: string; path: string; body?: unknown; cookie: string | null }>;
+  /**
+   * Prepares what the request needs (fault-free); returns the request and, for writes that start
+   * queue work, how to wait until that background work is over (it writes through the real
+   * binding, and must not change tables while another attempt's before/after are compared).
+   */
+  setup: () => Promise<Request & { settle?: () => Promise<void> }>;
+}
+
+/** Waits for the workspace's latest recompute job to finish. */
+async function untilJobDone(client: ApiClient, base: string, tenantId: string) {
+  const job = await env.DB.prepare('select id from stats_jobs where tenant_id = ? order by created_at desc limit 1').bind(tenantId).first<{ id: string }>();
+  if (!job) return;
+  const jobId = job.id;
+  for (let i = 0; i < 300; i++) {
+    if ((await client.get(`${base}/stats/jobs/${jobId}`)).body.status === 'done') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`recompute job ${jobId} did not finish`);
 }
 
 const app = createApp();
 
-async function send(request: { method: string; path: string; body?: unknown; cookie: string | null }, DB: D1Database) {
+async function send(request: Request, DB: D1Database) {
   const headers: Record<string, string> = { origin: ORIGIN, 'cf-connecting-ip': `192.0.2.${1 + Math.floor(Math.random() * 250)}` };
   if (request.body !== undefined) headers['content-type'] = 'application/json';
   if (request.cookie) headers.cookie = request.cookie;
@@ -225,7 +243,7 @@ const SCENARIOS: Scenario[] = [
     name: 'start a statistics recompute',
     setup: async () => {
       const w = await workspace();
-      return { method: 'POST', path: `${w.base}/stats/recompute`, cookie: w.owner.client.cookie, body: {} };
+      return { method: 'POST', path: `${w.base}/stats/recompute`, cookie: w.owner.client.cookie, body: {}, settle: () => untilJobDone(w.owner.client, w.base, w.owner.tenant.id) };
     },
   },
   {
@@ -233,7 +251,7 @@ const SCENARIOS: Scenario[] = [
     setup: async () => {
       const w = await workspace();
       const preview = (await w.owner.client.post(`${w.base}/imports`, importForm('Title,Amount\nFault import deal,100\n'))).body;
-      return { method: 'POST', path: `${w.base}/imports/${preview.id}/commit`, cookie: w.owner.client.cookie, body: {} };
+      return { method: 'POST', path: `${w.base}/imports/${preview.id}/commit`, cookie: w.owner.client.cookie, body: {}, settle: async () => void (await waitForImport(w.owner.client, w.owner.tenant.slug, preview.id)) };
     },
   },
   {
@@ -242,7 +260,7 @@ const SCENARIOS: Scenario[] = [
       const w = await workspace();
       const started = (await w.owner.client.post(`${w.base}/imports`, importForm('Title,Amount\nFault undo deal,100\n', { dryRun: false }))).body;
       await waitForImport(w.owner.client, w.owner.tenant.slug, started.id);
-      return { method: 'DELETE', path: `${w.base}/imports/${started.id}`, cookie: w.owner.client.cookie };
+      return { method: 'DELETE', path: `${w.base}/imports/${started.id}`, cookie: w.owner.client.cookie, settle: async () => void (await waitForImport(w.owner.client, w.owner.tenant.slug, started.id, ['undone'])) };
     },
   },
 ];
@@ -252,9 +270,12 @@ describe('a failing statement leaves nothing half-written', () => {
     // Fault-free, on its own fixture: the request writes in ONE execution (a batch or a statement),
     // so it cannot half-happen. Bookkeeping (attempt counters, session refresh) is not counted.
     const clean = faultyD1(env.DB);
-    const ok = await send(await scenario.setup(), clean.binding);
-    expect(ok.status, await ok.text()).toBeLessThan(300);
+    const cleanRequest = await scenario.setup();
+    const ok = await send(cleanRequest, clean.binding);
+    const okText = await ok.text();
+    expect(ok.status, okText).toBeLessThan(300);
     expect(clean.state.log.filter((e) => e.write)).toHaveLength(1);
+    await cleanRequest.settle?.();
 
     // Then fail statement k = 0, 1, 2 … on a fresh fixture until the write has happened.
     const request = await scenario.setup();
@@ -266,6 +287,7 @@ describe('a failing statement leaves nothing half-written', () => {
       const text = await response.text();
       if (faulty.state.failures === 0) {
         expect(response.status, text).toBeLessThan(300);
+        await request.settle?.();
         break;
       }
       expect(response.status, `statement ${k}: ${text}`).toBe(503);
@@ -281,6 +303,7 @@ describe('a failing statement leaves nothing half-written', () => {
       }
       // Failed on a read after the write: the write is stored whole (the fault-free run showed it is one).
       expect(after).not.toBe(before);
+      await request.settle?.();
       break;
     }
   });

@@ -96,7 +96,7 @@ export async function runImportStep(env: Env, queue: ImportQueue, message: Impor
       refs,
       { timezone: tenant.timezone, now, currencyDigits: minorUnitDigits(tenant.currency) },
     );
-    await repos.imports.prepare(record, { ...plan, locale: tenant.locale }, now);
+    await repos.imports.prepare(record, { ...plan, locale: tenant.locale, firstPipelineId: refs.pipelines[0]?.id ?? null }, now);
     const prepared = await repos.imports.get(record.id);
     if (prepared?.status === 'running') await send({ step: 'chunk', chunk: 0 });
     else if (prepared?.status === 'done') await finish(env, repos, prepared, now);

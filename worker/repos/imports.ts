@@ -23,10 +23,11 @@ import type { ImportRefs, NewReference, PlannedRow, RefId } from '../services/im
 import { newId } from '../services/ids';
 import { auditRepo } from './audit';
 import { D1_MAX_STATEMENTS, runAtomically } from './batch';
+import type { RepoScope } from './scope';
+import { PENDING_EMAIL_DOMAIN } from './team';
 
 /** A statement of an import batch: a drizzle query or raw SQL. */
 type BatchItem = SQL | { toSQL(): { sql: string; params: unknown[] } };
-import type { RepoScope } from './scope';
 
 /** Rows per job chunk: one atomic batch each. */
 export const IMPORT_CHUNK_ROWS = 500;
@@ -197,7 +198,7 @@ export function importRepo(scope: RepoScope) {
      */
     async prepare(
       record: ImportRecord,
-      plan: { rows: PlannedRow[]; creates: NewReference[]; skipped: number; firstDate: string | null; lastDate: string | null; locale: string },
+      plan: { rows: PlannedRow[]; creates: NewReference[]; skipped: number; firstDate: string | null; lastDate: string | null; locale: string; firstPipelineId: string | null },
       now: number,
     ): Promise<boolean> {
       const importId = record.id;
@@ -222,7 +223,8 @@ export function importRepo(scope: RepoScope) {
           from json_each(${json(entries)}) j where ${guard}`));
       }
       const newStages = byField('stage').map((c) => ({ id: newId(), name: c.name, key: c.key }));
-      const pipelineId = (await db.select({ id: pipelines.id }).from(pipelines).where(and(eq(pipelines.tenantId, tenantId), sql`${pipelines.archivedAt} is null`)).orderBy(pipelines.position).limit(1).get())?.id;
+      // New open stages go into the first pipeline (as read for the plan).
+      const pipelineId = plan.firstPipelineId;
       if (newStages.length && pipelineId) {
         const lastOpen = sql`(select coalesce(max(position), -1) from ${stages} where tenant_id = ${tenantId} and pipeline_id = ${pipelineId} and kind = 'open')`;
         // New open stages go after the last open one; won/lost stages move down to make room.
@@ -241,7 +243,7 @@ export function importRepo(scope: RepoScope) {
         // Pending members: no password (they cannot log in) and a placeholder address; invite them later.
         statements.push((sql`
           insert into ${users} (id, email, name, password_hash, locale, password_changed_at, created_at, updated_at)
-          select ${j('id')}, 'pending-' || ${j('id')} || '@pending.invalid', ${j('name')}, null, ${plan.locale}, null, ${now}, ${now}
+          select ${j('id')}, 'pending-' || ${j('id')} || ${PENDING_EMAIL_DOMAIN}, ${j('name')}, null, ${plan.locale}, null, ${now}, ${now}
           from json_each(${json(owners)}) j where ${guard}`));
         statements.push((sql`
           insert into ${memberships} (tenant_id, user_id, role, created_at)

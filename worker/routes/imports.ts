@@ -133,17 +133,21 @@ function checkMapping(entity: ImportEntity, mapping: Record<string, string> | un
   if (wrong.length) throw badRequest(wrong.map(([column, field]) => ({ path: `mapping.${column}`, message: `“${field}” is not a field of ${entity}.` })));
 }
 
-/** The dry run: plan + how many rows would update existing records. */
-async function dryRun(c: Context<TenantEnv>, csv: ParsedCsv, entity: ImportEntity, options: ImportOptions): Promise<{ plan: ImportPlan; stored: StoredPreview }> {
-  const repos = c.get('repos');
+/** What the stored options would do with this file, against the workspace as it is now. */
+async function planFor(c: Context<TenantEnv>, csv: ParsedCsv, entity: ImportEntity, options: ImportOptions): Promise<ImportPlan> {
   const tenant = c.get('tenant');
-  const refs = await repos.imports.refs();
+  const refs = await c.get('repos').imports.refs();
   if (entity === 'opportunities' && !refs.pipelines.some((p) => p.stages.length)) {
     throw conflict('no_pipeline', 'The workspace has no pipeline with stages to import opportunities into.');
   }
-  const plan = planImport(csv, entity, options, refs, { timezone: tenant.timezone, now: c.get('now')(), currencyDigits: minorUnitDigits(tenant.currency) });
+  return planImport(csv, entity, options, refs, { timezone: tenant.timezone, now: c.get('now')(), currencyDigits: minorUnitDigits(tenant.currency) });
+}
+
+/** The dry run: plan + how many rows would update existing records. */
+async function dryRun(c: Context<TenantEnv>, csv: ParsedCsv, entity: ImportEntity, options: ImportOptions): Promise<{ plan: ImportPlan; stored: StoredPreview }> {
+  const plan = await planFor(c, csv, entity, options);
   const exts = plan.rows.flatMap((r) => (r.ext ? [r.ext] : []));
-  const existing = await repos.imports.countExisting(entity, exts);
+  const existing = await c.get('repos').imports.countExisting(entity, exts);
   // A file naming one external id twice creates it once and then updates it.
   const seen = new Set<string>();
   let update = 0;
@@ -165,8 +169,23 @@ async function dryRun(c: Context<TenantEnv>, csv: ParsedCsv, entity: ImportEntit
   };
 }
 
-async function enqueue(c: Context<TenantEnv>, body: ImportMessage) {
-  await c.env.IMPORT_QUEUE.send(body, { contentType: 'json' });
+/** A stored import's options with a request's changes on top (a value map replaces the stored one whole). */
+function withChanges(record: ImportRecord, body: z.infer<typeof Options>): Required<ImportOptions> {
+  return {
+    mapping: { ...record.mapping, ...body.mapping },
+    valueMap: body.valueMap ?? record.valueMap,
+    dateFormats: { ...(record.dateFormats as ImportOptions['dateFormats']), ...body.dateFormats },
+  };
+}
+
+/** Sends the import's first job step; if the queue refuses, the import is marked failed (it was queued in D1 already). */
+async function startJob(c: Context<TenantEnv>, importId: string, now: number) {
+  try {
+    await c.env.IMPORT_QUEUE.send({ tenantId: c.get('tenant').id, importId, step: 'prepare' } satisfies ImportMessage, { contentType: 'json' });
+  } catch (error) {
+    await c.get('repos').imports.markFailed(importId, 'The import could not be queued.', now);
+    throw error;
+  }
 }
 
 export const importRoutes = newRouter<TenantEnv>()
@@ -205,12 +224,7 @@ export const importRoutes = newRouter<TenantEnv>()
       );
       if (form.dryRun === 'false') {
         await repos.imports.queue(id, { mapping: plan.mapping, valueMap: options.valueMap ?? {}, dateFormats: plan.dateFormats }, { userId: c.get('user').id, now }, { fileName: file.name, rows: stored.preview.rows });
-        try {
-          await enqueue(c, { tenantId: c.get('tenant').id, importId: id, step: 'prepare' });
-        } catch (error) {
-          await repos.imports.markFailed(id, 'The import could not be queued.', now);
-          throw error;
-        }
+        await startJob(c, id, now);
       }
       return c.json(full((await repos.imports.get(id))!), 201);
     },
@@ -251,15 +265,11 @@ export const importRoutes = newRouter<TenantEnv>()
       if (record.status !== 'preview') throw conflict('import_not_preview', `This import is ${record.status}; only a preview can be changed.`);
       const body = c.req.valid('json');
       checkMapping(record.entity, body.mapping);
-      const options: ImportOptions = {
-        mapping: { ...record.mapping, ...body.mapping },
-        valueMap: body.valueMap ?? record.valueMap,
-        dateFormats: { ...(record.dateFormats as ImportOptions['dateFormats']), ...body.dateFormats },
-      };
+      const options = withChanges(record, body);
       const bytes = await repos.imports.readFile(record.id);
       if (!bytes) throw notFound();
       const { plan, stored } = await dryRun(c, readCsv(bytes, record), record.entity, options);
-      const saved = await repos.imports.savePreview(record.id, { mapping: plan.mapping, valueMap: options.valueMap ?? {}, dateFormats: plan.dateFormats, preview: stored, rowCount: stored.preview.rows }, c.get('now')());
+      const saved = await repos.imports.savePreview(record.id, { mapping: plan.mapping, valueMap: options.valueMap, dateFormats: plan.dateFormats, preview: stored, rowCount: stored.preview.rows }, c.get('now')());
       if (!saved) throw conflict('import_not_preview', 'This import was committed meanwhile.');
       return c.json(full((await repos.imports.get(record.id))!), 200);
     },
@@ -280,21 +290,12 @@ export const importRoutes = newRouter<TenantEnv>()
       checkMapping(record.entity, body.mapping);
       const now = c.get('now')();
       const user = c.get('user').id;
-      const options = {
-        mapping: { ...record.mapping, ...body.mapping },
-        valueMap: body.valueMap ?? record.valueMap,
-        dateFormats: { ...record.dateFormats, ...body.dateFormats },
-      };
+      const options = withChanges(record, body);
       const stored = (record.preview ?? {}) as Partial<StoredPreview>;
       if (!(await repos.imports.queue(record.id, options, { userId: user, now }, { fileName: record.fileName, entity: record.entity, rows: record.rowCount, preview: stored.preview }))) {
         throw conflict('import_not_preview', 'This import was committed meanwhile.');
       }
-      try {
-        await enqueue(c, { tenantId: c.get('tenant').id, importId: record.id, step: 'prepare' });
-      } catch (error) {
-        await repos.imports.markFailed(record.id, 'The import could not be queued.', now);
-        throw error;
-      }
+      await startJob(c, record.id, now);
       return c.json(full((await repos.imports.get(record.id))!), 202);
     },
   )
@@ -313,7 +314,7 @@ export const importRoutes = newRouter<TenantEnv>()
       const bytes = await repos.imports.readFile(record.id);
       if (!bytes) throw notFound();
       const csv = readCsv(bytes, record);
-      const { plan } = await dryRun(c, csv, record.entity, { mapping: record.mapping, valueMap: record.valueMap, dateFormats: record.dateFormats as ImportOptions['dateFormats'] });
+      const plan = await planFor(c, csv, record.entity, withChanges(record, {}));
       const byRow = new Map<number, { errors: string[]; warnings: string[] }>();
       for (const issue of plan.issues) {
         const entry = byRow.get(issue.rowNumber) ?? { errors: [], warnings: [] };
@@ -353,7 +354,7 @@ export const importRoutes = newRouter<TenantEnv>()
       if (!(await repos.imports.startUndo(record.id, { userId: c.get('user').id, now }, { fileName: record.fileName, created: record.created, updated: record.updated }))) {
         throw conflict('import_not_finished', 'This import changed meanwhile.');
       }
-      await enqueue(c, { tenantId: c.get('tenant').id, importId: record.id, step: 'undo' });
+      await c.env.IMPORT_QUEUE.send({ tenantId: c.get('tenant').id, importId: record.id, step: 'undo' } satisfies ImportMessage, { contentType: 'json' });
       return c.json(full((await repos.imports.get(record.id))!), 202);
     },
   );

@@ -4,6 +4,7 @@
 // 100,000-opportunity tenant is a few MB. Day numbers are days since 1970-01-01 of tenant-local
 // dates. Built from OpportunityHistory objects (tests, small callers) or streamed row by row by
 // the repository (worker/repos/forecasts.ts loadCompiled).
+import { DAY_MILLISECONDS as DAY_MS } from '../dates';
 import type { OpportunityHistory, StageDef } from './types';
 
 export const NEVER = 0x7fffffff;
@@ -31,14 +32,14 @@ export interface CompiledHistory {
   eventStage: Uint16Array;
 }
 
-export const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
-export const dateOf = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);
+export const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+export const dateOf = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 /** Month index (year · 12 + month − 1) of a day number. */
 export function monthIndexOfDay(day: number): number {
-  const d = new Date(day * 86_400_000);
+  const d = new Date(day * DAY_MS);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
 }
-export const firstDayOfMonthIndex = (m: number): number => Math.round(Date.UTC(Math.floor(m / 12), m % 12, 1) / 86_400_000);
+export const firstDayOfMonthIndex = (m: number): number => Math.round(Date.UTC(Math.floor(m / 12), m % 12, 1) / DAY_MS);
 export const lastDayOfMonthIndex = (m: number): number => firstDayOfMonthIndex(m + 1) - 1;
 
 /** Grows typed arrays while rows are appended (the repository streams rows into one of these). */
