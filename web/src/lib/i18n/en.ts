@@ -925,7 +925,7 @@ export const en = {
 			pick: 'choose a file',
 			hint: 'CSV from Excel, WPS, Numbers or a CRM export: UTF-8 or GBK, comma, semicolon or tab; up to {{size}} MB.',
 			chosen: '{{name}} · {{size}}',
-			notCsv: 'Choose a .csv or .txt file.',
+			notCsv: 'Choose a .csv or .txt file. Save an Excel or WPS workbook (.xlsx, .xls) as CSV first.',
 			tooLarge: 'This file is larger than {{size}} MB.',
 			noFile: 'Choose a file first.',
 			submit: 'Read the file',

@@ -926,7 +926,7 @@ export const zhCN = {
 			pick: '选择文件',
 			hint: '来自 Excel、WPS、Numbers 或 CRM 导出的 CSV：UTF-8 或 GBK，逗号、分号或制表符分隔；最大 {{size}} MB。',
 			chosen: '{{name}} · {{size}}',
-			notCsv: '请选择 .csv 或 .txt 文件。',
+			notCsv: '请选择 .csv 或 .txt 文件。Excel 或 WPS 表格（.xlsx、.xls）请先另存为 CSV。',
 			tooLarge: '文件超过 {{size}} MB。',
 			noFile: '请先选择文件。',
 			submit: '读取文件',
