@@ -252,6 +252,13 @@ test.describe('CSV import', () => {
 		await page.getByTestId('import-read').click();
 		await expect(page.getByTestId('import-error')).toHaveText('文件是空的。');
 		await expect(page.getByTestId('import-upload')).toBeVisible();
+		// A workbook is refused before any upload, saying how to turn it into a CSV.
+		await page.getByTestId('import-file').setInputFiles({
+			name: '商机.xlsx',
+			mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+			buffer: Buffer.from('PK'),
+		});
+		await expect(page.locator('#import-file-error')).toHaveText('请选择 .csv 或 .txt 文件。Excel 或 WPS 表格（.xlsx、.xls）请先另存为 CSV。');
 
 		const text = csv([
 			['商机名称', '客户名称', '预计金额', '阶段', '负责人', '创建时间', '成交日期'],
@@ -284,6 +291,9 @@ test.describe('CSV import', () => {
 		// Undo, after confirming: the three opportunities are gone again.
 		const row = page.getByTestId('history-row').filter({ hasText: '商机导出.csv' });
 		await expect(row.getByTestId('history-status')).toHaveText('已完成');
+		// On a phone each history line is a card whose cells name their column.
+		const statusLabel = await row.getByTestId('history-status').locator('xpath=..').evaluate((cell) => getComputedStyle(cell, '::before').content);
+		expect(statusLabel).toBe('"状态: "');
 		await row.getByTestId('history-undo').click();
 		const dialog = page.getByTestId('undo-dialog');
 		await expect(dialog).toContainText('撤销“商机导出.csv”的导入？');

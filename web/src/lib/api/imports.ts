@@ -14,10 +14,6 @@ export type ImportField = (typeof TARGET_FIELDS)[ImportEntity][number];
 export const REQUIRED_IMPORT_FIELD: Record<ImportEntity, ImportField> = REQUIRED_FIELD;
 export const DATE_IMPORT_FIELDS: readonly string[] = DATE_FIELDS;
 
-/** Reference fields whose file values are mapped to existing entries or created. */
-export type ValueField = 'stage' | 'owner' | 'type' | 'source' | 'product' | 'lostReason' | 'pipeline';
-export const VALUE_FIELDS: readonly ValueField[] = ['pipeline', 'stage', 'owner', 'type', 'source', 'product', 'lostReason'];
-
 type ImportsApi = typeof tenantApi.imports;
 type OneImportApi = ImportsApi[':importId'];
 
@@ -26,7 +22,6 @@ export type ImportDetail = InferResponseType<OneImportApi['$get'], 200>;
 /** An import in the list (no sample, values or issues). */
 export type ImportSummary = InferResponseType<ImportsApi['$get'], 200>['items'][number];
 export type ImportStatus = ImportSummary['status'];
-export type ImportCounts = NonNullable<ImportSummary['counts']>;
 export type ValueSuggestion = ImportDetail['values'][string][number];
 export type ImportIssue = ImportDetail['issues'][number];
 
@@ -58,5 +53,4 @@ export const undoImport = (tenant: string, importId: string) => call(() => impor
 /** The rows not imported (and the warnings), as the original columns plus row and error. */
 export const downloadImportErrors = (tenant: string, importId: string) => callForFile(() => importApi['errors.csv'].$get({ param: { tenant, importId } }));
 
-export const isFinished = (status: ImportStatus) => status === 'done' || status === 'failed' || status === 'undone';
 export const isRunning = (status: ImportStatus) => status === 'queued' || status === 'running' || status === 'undoing';

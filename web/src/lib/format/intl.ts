@@ -54,6 +54,11 @@ export function formatDate(value: Date | number, locale: string, timeZone?: stri
 	return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(value);
 }
 
+/** An instant with its time of day (audit entries, tokens, imports), in the tenant's time zone. */
+export function formatDateTime(value: Date | number | string, locale: string, timeZone?: string): string {
+	return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(typeof value === 'string' ? Date.parse(value) : value);
+}
+
 export function browserTimeZone(): string | undefined {
 	try {
 		return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
